@@ -126,12 +126,15 @@ type CredentialsRequest struct {
 	Password string `json:"password"`
 }
 
-// Credentials is a stored credential as listed (no secret).
+// Credentials is one credentials entry as listed: the union of declared
+// Credentials objects and stored secrets. The secret itself is never sent.
 type Credentials struct {
 	Name      string    `json:"name"`
-	Username  string    `json:"username"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	Username  string    `json:"username,omitempty"`
+	Declared  bool      `json:"declared"`  // a Credentials inventory object exists
+	HasSecret bool      `json:"hasSecret"` // a secret was stored with create credentials
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
 
 // TokenRequest is POST /tokens (admin).
