@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -159,7 +160,12 @@ func Next(s State, t Trigger, heldFrom State) (State, error) {
 		}
 		return tr.To, nil
 	}
-	return "", fmt.Errorf("cannot %s a machine that is %s: %w", t, s, ErrTransition)
+	allowed := make([]string, 0, 4)
+	for _, a := range Allowed(s) {
+		allowed = append(allowed, string(a))
+	}
+	return "", fmt.Errorf("%s is not possible while %s (possible: %s): %w",
+		t, s, strings.Join(allowed, ", "), ErrTransition)
 }
 
 // Allowed returns the triggers s accepts, in table order (for the UI's
