@@ -52,6 +52,9 @@ type StoreConfig struct {
 // on first start).
 type SecretsConfig struct {
 	KeyFile string `yaml:"keyFile"` // default <dataDir>/secret.key
+	// Key is the base64 key from SLIPWAY_SECRET_KEY. It is never read from
+	// or written to the file.
+	Key string `yaml:"-"`
 }
 
 // InventoryConfig lists inventory files/directories applied at start-up.
