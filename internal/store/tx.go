@@ -1,6 +1,11 @@
 package store
 
-import "time"
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
 
 // Tx is a transaction. Its methods must not be used after the function
 // passed to Update or View returns. Methods that write fail on a View Tx.
@@ -11,105 +16,112 @@ type Tx struct {
 // Now is the transaction's clock (one value per transaction, UTC).
 func (tx *Tx) Now() time.Time { return tx.now }
 
-// --- inventory objects ---
+// errReadOnly is returned by a write method called on a View transaction.
+var errReadOnly = errors.New("store: write in a read-only transaction")
 
-// GetObject returns one object or ErrNotFound.
-func (tx *Tx) GetObject(kind, name string) (Object, error) { panic("unimplemented") }
+// writable fails on a View transaction.
+func (tx *Tx) writable() error {
+	if tx.readOnly {
+		return errReadOnly
+	}
+	return nil
+}
 
-// ListObjects returns the objects of kind ("" for all kinds) ordered by kind, name.
-func (tx *Tx) ListObjects(kind string) ([]Object, error) { panic("unimplemented") }
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
 
-// CreateObject inserts o with revision 1 (set on o, with its times); an
-// existing object is ErrConflict.
-func (tx *Tx) CreateObject(o *Object) error { panic("unimplemented") }
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(tx.ctx, rebind(tx.driver, query), args...)
+}
 
-// UpdateObject replaces o's labels and spec if the stored revision equals
-// expect, bumping the revision (written back to o); otherwise ErrConflict
-// (ErrNotFound when absent).
-func (tx *Tx) UpdateObject(o *Object, expect int64) error { panic("unimplemented") }
+func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(tx.ctx, rebind(tx.driver, query), args...)
+}
 
-// DeleteObject deletes the object if its revision equals expect (0: any).
-func (tx *Tx) DeleteObject(kind, name string, expect int64) error { panic("unimplemented") }
+func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, rebind(tx.driver, query), args...)
+}
 
-// --- machines ---
+// execOne runs a statement that must change one row; it reports whether it did.
+func (tx *Tx) execOne(query string, args ...any) (bool, error) {
+	res, err := tx.exec(query, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}
 
-// GetMachine returns a machine by name or ErrNotFound.
-func (tx *Tx) GetMachine(name string) (Machine, error) { panic("unimplemented") }
+// exists reports whether query (a SELECT of one row) finds a row.
+func (tx *Tx) exists(query string, args ...any) (bool, error) {
+	var one int
+	err := tx.queryRow(query, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
 
-// GetMachineByMAC returns a machine by MAC (any case) or ErrNotFound.
-func (tx *Tx) GetMachineByMAC(mac string) (Machine, error) { panic("unimplemented") }
+// collect reads every row of rows with scan.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
 
-// ListMachines returns machines ordered by name.
-func (tx *Tx) ListMachines(f MachineFilter) ([]Machine, error) { panic("unimplemented") }
+// reverse reverses s in place (for pages read newest first).
+func reverse[T any](s []T) {
+	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
+		s[i], s[j] = s[j], s[i]
+	}
+}
 
-// CreateMachine inserts m with revision 1; a taken name or MAC is ErrConflict.
-func (tx *Tx) CreateMachine(m *Machine) error { panic("unimplemented") }
+// Errors naming the row: "Machine r1-u07: not found".
+func notFound(what, name string) error {
+	return fmt.Errorf("%s %s: %w", what, name, ErrNotFound)
+}
 
-// UpdateMachine writes m if the stored revision equals expect, bumping it.
-func (tx *Tx) UpdateMachine(m *Machine, expect int64) error { panic("unimplemented") }
+func alreadyExists(what, name string) error {
+	return fmt.Errorf("%s %s: already exists: %w", what, name, ErrConflict)
+}
 
-// DeleteMachine deletes a machine (its events stay).
-func (tx *Tx) DeleteMachine(name string) error { panic("unimplemented") }
+func revisionConflict(what, name string, got, expect int64) error {
+	return fmt.Errorf("%s %s: revision %d, expected %d: %w", what, name, got, expect, ErrConflict)
+}
 
-// CountMachinesByState returns the number of machines in each state.
-func (tx *Tx) CountMachinesByState() (map[string]int, error) { panic("unimplemented") }
+// failed wraps a database error with what was being done.
+func failed(op, what, name string, err error) error {
+	if isUniqueViolation(err) {
+		return fmt.Errorf("%s %s %s: %w (%v)", op, what, name, ErrConflict, err)
+	}
+	return fmt.Errorf("%s %s %s: %w", op, what, name, err)
+}
 
-// --- events ---
-
-// AppendEvent appends e, setting its ID and (when zero) its Time.
-func (tx *Tx) AppendEvent(e *Event) error { panic("unimplemented") }
-
-// ListEvents returns events matching f in ascending ID order.
-func (tx *Tx) ListEvents(f EventFilter) ([]Event, error) { panic("unimplemented") }
-
-// --- credentials ---
-
-// PutCredential creates or replaces a credential.
-func (tx *Tx) PutCredential(c *Credential) error { panic("unimplemented") }
-
-// GetCredential returns a credential or ErrNotFound.
-func (tx *Tx) GetCredential(name string) (Credential, error) { panic("unimplemented") }
-
-// ListCredentials returns all credentials ordered by name.
-func (tx *Tx) ListCredentials() ([]Credential, error) { panic("unimplemented") }
-
-// DeleteCredential deletes a credential or returns ErrNotFound.
-func (tx *Tx) DeleteCredential(name string) error { panic("unimplemented") }
-
-// --- tokens ---
-
-// CreateToken inserts t; a taken ID is ErrConflict.
-func (tx *Tx) CreateToken(t *Token) error { panic("unimplemented") }
-
-// GetToken returns a token by ID or ErrNotFound.
-func (tx *Tx) GetToken(id string) (Token, error) { panic("unimplemented") }
-
-// ListTokens returns all tokens ordered by creation.
-func (tx *Tx) ListTokens() ([]Token, error) { panic("unimplemented") }
-
-// DeleteToken deletes a token or returns ErrNotFound.
-func (tx *Tx) DeleteToken(id string) error { panic("unimplemented") }
-
-// --- audit ---
-
-// AppendAudit appends a, setting its ID and (when zero) its Time.
-func (tx *Tx) AppendAudit(a *Audit) error { panic("unimplemented") }
-
-// ListAudit returns audit rows matching f in ascending ID order.
-func (tx *Tx) ListAudit(f AuditFilter) ([]Audit, error) { panic("unimplemented") }
-
-// --- operations ---
-
-// CreateOperation inserts op.
-func (tx *Tx) CreateOperation(op *Operation) error { panic("unimplemented") }
-
-// UpdateOperation writes op's status and message.
-func (tx *Tx) UpdateOperation(op *Operation) error { panic("unimplemented") }
-
-// GetOperation returns an operation or ErrNotFound.
-func (tx *Tx) GetOperation(id string) (Operation, error) { panic("unimplemented") }
-
-// ListOperations returns a machine's operations ("" for all), newest last.
-func (tx *Tx) ListOperations(machine string, limit int) ([]Operation, error) {
-	panic("unimplemented")
+// revisionMismatch explains why an update or delete guarded by a revision
+// changed nothing: the row is gone, or its revision differs.
+func (tx *Tx) revisionMismatch(what, name string, expect int64, query string, args ...any) error {
+	var got int64
+	err := tx.queryRow(query, args...).Scan(&got)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return notFound(what, name)
+	case err != nil:
+		return fmt.Errorf("%s %s: read revision: %w", what, name, err)
+	}
+	return revisionConflict(what, name, got, expect)
 }
