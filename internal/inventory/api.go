@@ -15,29 +15,47 @@ type File struct {
 
 // ReadPaths reads the .yaml/.yml files named by paths (files, or directories
 // walked recursively in lexical order). It is used client-side by the CLI.
-func ReadPaths(paths []string) ([]File, error) { panic("unimplemented") }
+func ReadPaths(paths []string) ([]File, error) { return readPaths(paths) }
 
 // Decode parses one multi-document YAML file strictly: unknown apiVersion,
 // kind or field, duplicate keys and type mismatches are FieldErrors with the
 // file, object and field path. Empty documents are skipped. The error, when
 // not nil, is an ErrorList.
-func Decode(file string, data []byte) ([]Object, error) { panic("unimplemented") }
+func Decode(file string, data []byte) ([]Object, error) { return decodeFile(file, data) }
 
 // DecodeFiles decodes every file and returns all objects or all errors.
-func DecodeFiles(files []File) ([]Object, error) { panic("unimplemented") }
+func DecodeFiles(files []File) ([]Object, error) {
+	var (
+		objs []Object
+		errs ErrorList
+	)
+	for _, f := range files {
+		o, err := Decode(f.Name, []byte(f.Content))
+		if l, ok := AsErrorList(err); ok {
+			errs = append(errs, l...)
+		} else if err != nil {
+			return nil, err
+		}
+		objs = append(objs, o...)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return objs, nil
+}
 
 // Validate checks each object (names, MAC syntax, CIDRs, ranges inside
 // subnets, sha256 syntax, enums) and the set together (duplicate names and
 // MACs, duplicate IPs, references that do not resolve). References resolve
 // against objs and, for kinds/names objs does not declare, against others
 // (the live objects that stay; nil when none).
-func Validate(objs []Object, others []Object) ErrorList { panic("unimplemented") }
+func Validate(objs []Object, others []Object) ErrorList { return validate(objs, others) }
 
 // FromStored converts a stored object to an inventory object.
-func FromStored(o store.Object) (Object, error) { panic("unimplemented") }
+func FromStored(o store.Object) (Object, error) { return fromStored(o) }
 
 // ToStored converts an inventory object to its stored form (canonical spec JSON).
-func ToStored(o Object) (store.Object, error) { panic("unimplemented") }
+func ToStored(o Object) (store.Object, error) { return toStored(o) }
 
 // Action is what a plan does to one object.
 type Action string
@@ -84,11 +102,13 @@ type Plan struct {
 func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
 
 // Summary is one line: "Plan: 2 to create, 1 to update, 0 to delete." or "No changes.".
-func (p *Plan) Summary() string { panic("unimplemented") }
+func (p *Plan) Summary() string { return summary(p) }
 
 // ComputePlan compares declared with live. With prune, live objects absent
 // from declared are deleted; without, they are left alone. It is pure.
-func ComputePlan(declared, live []Object, prune bool) (*Plan, error) { panic("unimplemented") }
+func ComputePlan(declared, live []Object, prune bool) (*Plan, error) {
+	return computePlan(declared, live, prune)
+}
 
 // Expectation is a revision the client saw in the plan it reviewed.
 type Expectation struct {

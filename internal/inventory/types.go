@@ -8,6 +8,7 @@ package inventory
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // APIVersion is the only apiVersion the inventory accepts.
@@ -64,6 +65,25 @@ type Metadata struct {
 type Source struct {
 	File string `json:"file,omitempty"`
 	Line int    `json:"line,omitempty"`
+	// Fields is the line of each decoded field path ("spec.bmc.address"), so
+	// validation errors can point at the line too.
+	Fields map[string]int `json:"fields,omitempty"`
+}
+
+// lineOf returns the line of path, or of its nearest decoded parent, or of
+// the document.
+func (s Source) lineOf(path string) int {
+	for path != "" {
+		if l, ok := s.Fields[path]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return s.Line
 }
 
 // Object is one inventory document. Spec holds a pointer to the kind's spec
@@ -217,7 +237,7 @@ type Signature struct {
 type ClusterSpec struct {
 	KubernetesVersion string       `json:"kubernetesVersion"`
 	ControlPlane      ControlPlane `json:"controlPlane"`
-	Workers           Workers      `json:"workers,omitempty"`
+	Workers           Workers      `json:"workers,omitzero"`
 	Fleet             string       `json:"fleet,omitempty"`
 	PodCIDR           string       `json:"podCIDR,omitempty"`
 	ServiceCIDR       string       `json:"serviceCIDR,omitempty"`
