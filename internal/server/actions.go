@@ -113,7 +113,7 @@ func (s *Server) bmcAction(c echo.Context, op *store.Operation, params map[strin
 	}
 	err := s.db.Update(c.Request().Context(), func(tx *store.Tx) error {
 		if _, err := tx.GetMachine(op.Machine); err != nil {
-			return fmt.Errorf("machine %s: %w", op.Machine, err)
+			return err
 		}
 		if err := tx.CreateOperation(op); err != nil {
 			return fmt.Errorf("machine %s: record %s: %w", op.Machine, op.Action, err)

@@ -84,7 +84,7 @@ func readCredentials(tx *store.Tx, name string) ([]api.Credentials, error) {
 	case err == nil:
 		creds = append(creds, c)
 	case !errors.Is(err, store.ErrNotFound):
-		return nil, fmt.Errorf("credentials %s: %w", name, err)
+		return nil, err
 	}
 	return credentialsView(objs, creds), nil
 }
@@ -137,7 +137,7 @@ func (s *Server) postCredentials(c echo.Context) error {
 	var out []api.Credentials
 	err = s.db.Update(c.Request().Context(), func(tx *store.Tx) error {
 		if err := tx.PutCredential(&store.Credential{Name: req.Name, Username: req.Username, Sealed: sealed}); err != nil {
-			return fmt.Errorf("credentials %s: %w", req.Name, err)
+			return err
 		}
 		out, err = readCredentials(tx, req.Name)
 		return err
@@ -190,7 +190,7 @@ func (s *Server) deleteCredentials(c echo.Context) error {
 	}
 	err = s.db.Update(c.Request().Context(), func(tx *store.Tx) error {
 		if err := tx.DeleteCredential(name); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("credentials %s: %w", name, err)
+			return err
 		}
 		return nil
 	})

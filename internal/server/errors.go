@@ -121,10 +121,11 @@ func writeJSON(c echo.Context, status int, v any) error {
 // trailing data, type mismatches and syntax errors are 400s naming the
 // field or byte offset; a body over the limit is a 413.
 func decodeJSON(c echo.Context, v any) error {
-	dec := json.NewDecoder(c.Request().Body)
+	body := &countingReader{r: c.Request().Body}
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err, dec.InputOffset())
+		return jsonError(err, body.n)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		var tooLarge *http.MaxBytesError
@@ -134,6 +135,18 @@ func decodeJSON(c echo.Context, v any) error {
 		return badRequest("body", "unexpected data after the JSON value at offset %d", dec.InputOffset())
 	}
 	return nil
+}
+
+// countingReader counts the bytes read, to say where a body ended.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (cr *countingReader) Read(p []byte) (int, error) {
+	n, err := cr.r.Read(p)
+	cr.n += int64(n)
+	return n, err
 }
 
 func jsonError(err error, offset int64) error {

@@ -56,7 +56,7 @@ func (s *Server) getOperation(c echo.Context) error {
 		return err
 	})
 	if err != nil {
-		return wrapf(err, "operation %s", id)
+		return err
 	}
 	return writeJSON(c, http.StatusOK, op)
 }

@@ -194,7 +194,7 @@ func (s *Server) getMachine(c echo.Context) error {
 	errs = s.db.View(c.Request().Context(), func(tx *store.Tx) error {
 		var err error
 		if m, err = tx.GetMachine(name); err != nil {
-			return fmt.Errorf("machine %s: %w", name, err)
+			return err
 		}
 		if obj, err = optionalObject(tx, inventory.KindMachine, name); err != nil {
 			return err

@@ -24,7 +24,7 @@ func optionalObject(tx *store.Tx, kind inventory.Kind, name string) (*store.Obje
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", kind, name, err)
+		return nil, err
 	}
 	return &o, nil
 }
@@ -58,7 +58,7 @@ func (s *Server) getObject(kind inventory.Kind) echo.HandlerFunc {
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", kind, name, err)
+			return err
 		}
 		return writeJSON(c, http.StatusOK, toAPIObject(o))
 	}

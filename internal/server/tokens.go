@@ -55,7 +55,7 @@ func (s *Server) postToken(c echo.Context) error {
 	}
 	err = s.db.Update(c.Request().Context(), func(tx *store.Tx) error { return tx.CreateToken(&t) })
 	if err != nil {
-		return fmt.Errorf("token %s: %w", req.Name, err)
+		return err
 	}
 	return writeJSON(c, http.StatusCreated, api.TokenResponse{Info: t, Token: secret})
 }
@@ -66,7 +66,7 @@ func (s *Server) deleteToken(c echo.Context) error {
 	err := s.db.Update(c.Request().Context(), func(tx *store.Tx) error { return tx.DeleteToken(id) })
 	s.tokens.forget(id)
 	if err != nil {
-		return fmt.Errorf("token %s: %w", id, err)
+		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
