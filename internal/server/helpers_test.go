@@ -71,8 +71,7 @@ func openStore(t testing.TB) *store.DB {
 func newHarness(t testing.TB, ho ...harnessOpts) *harness {
 	t.Helper()
 	h := &harness{t: t, db: openStore(t), logs: &logBuffer{}, tokens: map[string]string{}}
-	key := bytes.Repeat([]byte{7}, 32)
-	kr, err := secret.New(key)
+	kr, err := secret.New(testKey())
 	require.NoError(t, err)
 	deps := Deps{Sealer: kr}
 	cfg := Config{}

@@ -118,9 +118,6 @@ func WithListener(l net.Listener) Option { return func(s *Server) { s.listener =
 // withHeartbeat changes the event stream heartbeat (tests).
 func withHeartbeat(d time.Duration) Option { return func(s *Server) { s.heartbeat = d } }
 
-// withClock replaces time.Now (tests).
-func withClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
-
 // Server is the API server. Build it with New and start it with Run.
 type Server struct {
 	cfg       Config
