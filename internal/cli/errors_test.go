@@ -2,8 +2,8 @@ package cli
 
 import (
 	"bytes"
-	"encoding/pem"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"net/http"
 	"net/http/httptest"

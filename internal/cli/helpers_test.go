@@ -91,8 +91,10 @@ func startAppliance(t *testing.T) *testAppliance {
 	return ta
 }
 
-func (ta *testAppliance) tokenFile() string { return filepath.Join(ta.dataDir, appliance.AdminTokenFile) }
-func (ta *testAppliance) caFile() string    { return filepath.Join(ta.dataDir, "pki", "ca.crt") }
+func (ta *testAppliance) tokenFile() string {
+	return filepath.Join(ta.dataDir, appliance.AdminTokenFile)
+}
+func (ta *testAppliance) caFile() string { return filepath.Join(ta.dataDir, "pki", "ca.crt") }
 func (ta *testAppliance) clientConfig() string {
 	return filepath.Join(ta.home, ".config", "slipway", "client.yaml")
 }
