@@ -117,12 +117,12 @@ func TestBadRequests(t *testing.T) {
 func TestBodyLimitStreaming(t *testing.T) {
 	h := newHarness(t, harnessOpts{cfg: Config{MaxBodyBytes: 1024}})
 	body := `{"name":"x","role":"viewer","ttl":"` + strings.Repeat("9", 4096) + `"}`
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, h.ts.URL+"/api/v1/tokens",
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, h.url+"/api/v1/tokens",
 		io.MultiReader(strings.NewReader(body))) // not a *strings.Reader: no length known
 	require.NoError(t, err)
 	require.EqualValues(t, 0, req.ContentLength)
 	h.authorize(req, auth.Admin)
-	resp, err := h.ts.Client().Do(req)
+	resp, err := h.client.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
@@ -153,10 +153,10 @@ func TestSecurityHeaders(t *testing.T) {
 	assert.Empty(t, r.header.Get("Strict-Transport-Security"), "no HSTS over plain HTTP")
 	assert.Len(t, r.header.Get("X-Request-Id"), 16)
 
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, h.ts.URL+"/healthz", nil)
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, h.url+"/healthz", nil)
 	require.NoError(t, err)
 	req.Header.Set("X-Request-Id", "trace-42")
-	resp, err := h.ts.Client().Do(req)
+	resp, err := h.client.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, "trace-42", resp.Header.Get("X-Request-Id"))

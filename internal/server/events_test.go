@@ -37,13 +37,13 @@ func (h *harness) follow(query string, header http.Header) *sseClient {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h.t.Cleanup(cancel)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.ts.URL+"/api/v1/events?follow=true&"+query, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url+"/api/v1/events?follow=true&"+query, nil)
 	require.NoError(h.t, err)
 	for k, v := range header {
 		req.Header[k] = v
 	}
 	h.authorize(req, auth.Viewer)
-	resp, err := h.ts.Client().Do(req)
+	resp, err := h.client.Do(req)
 	require.NoError(h.t, err)
 	c := &sseClient{status: resp.StatusCode, header: resp.Header, events: make(chan store.Event, 10000),
 		pings: make(chan struct{}, 100), errs: make(chan error, 1), cancel: cancel}

@@ -49,6 +49,8 @@ type harness struct {
 	db     *store.DB
 	srv    *Server
 	ts     *httptest.Server
+	url    string       // where requests go (ts, or a server started with Run)
+	client *http.Client // the client for url
 	logs   *logBuffer
 	tokens map[string]string // role → token
 }
@@ -89,6 +91,7 @@ func newHarness(t testing.TB, ho ...harnessOpts) *harness {
 	h.srv, err = New(cfg, deps, opts...)
 	require.NoError(t, err)
 	h.ts = httptest.NewServer(h.srv.Handler())
+	h.url, h.client = h.ts.URL, h.ts.Client()
 	t.Cleanup(func() {
 		h.srv.halt()
 		h.srv.ops.Wait()
@@ -144,13 +147,13 @@ func (h *harness) do(method, path, role string, body any) response {
 		require.NoError(h.t, err)
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(context.Background(), method, h.ts.URL+path, rd)
+	req, err := http.NewRequestWithContext(context.Background(), method, h.url+path, rd)
 	require.NoError(h.t, err)
 	h.authorize(req, role)
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := h.ts.Client().Do(req)
+	resp, err := h.client.Do(req)
 	require.NoError(h.t, err)
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)

@@ -128,7 +128,10 @@ func (s *Server) listMachines(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, joinMachines(q, ms, objs))
+	l := joinMachines(q, ms, objs)
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	c.Response().WriteHeader(http.StatusOK)
+	return writeMachineList(c.Response(), l.Items, l.Continue)
 }
 
 func joinMachines(q machineQuery, ms []store.Machine, objs []store.Object) api.List[machineJSON] {

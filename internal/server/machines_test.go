@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"reflect"
 	"testing"
@@ -167,4 +169,33 @@ func TestGetMachine(t *testing.T) {
 	r.decode(t, &undeclared)
 	assert.Nil(t, undeclared.Spec)
 	assert.Len(t, undeclared.Events, 1)
+}
+
+// TestMachineListEncoding holds the hand-written list encoder to
+// encoding/json's output, byte for byte, including awkward strings.
+func TestMachineListEncoding(t *testing.T) {
+	at := time.Date(2025, 3, 4, 5, 6, 7, 123456789, time.UTC)
+	odd := "q\"b\\s</script>&\n\r\t\x01\x1f é ✓ \u2028\u2029 \xff end"
+	items := []machineJSON{
+		{Name: "plain", MAC: mac(1), State: "registered", Power: "unknown", CreatedAt: at, UpdatedAt: at, StateChangedAt: at},
+		{Name: odd, MAC: odd, State: "failed", StateReason: odd, FailedStage: "provisioning", Power: "on", Phase: odd,
+			Labels: map[string]string{"z": "1", "a": odd, odd: "k"}, Spec: json.RawMessage(`{"mac":"52:54:00:00:00:01","cluster":"edge-1"}`),
+			Conditions: []store.Condition{{Type: "bmc-unreachable", Reason: "timeout", Since: at, NextRetry: &at}},
+			Hardware:   json.RawMessage(`{"cpus":4,"disks":[{"sizeGiB":100}]}`), Revision: 12,
+			CreatedAt: at, UpdatedAt: at.Add(time.Second), StateChangedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+			Allowed: []string{"reset", odd}},
+	}
+	for _, cont := range []string{"", "plain", odd} {
+		want, err := json.Marshal(api.List[machineJSON]{Items: items, Continue: cont})
+		require.NoError(t, err)
+		var got bytes.Buffer
+		require.NoError(t, writeMachineList(&got, items, cont))
+		assert.Equal(t, string(want)+"\n", got.String())
+	}
+	var empty bytes.Buffer
+	require.NoError(t, writeMachineList(&empty, nil, ""))
+	assert.Equal(t, `{"items":[]}`+"\n", empty.String())
+
+	bad := []machineJSON{{Name: "x", Hardware: json.RawMessage(`{"cpus":`)}}
+	assert.Error(t, writeMachineList(io.Discard, bad, ""))
 }

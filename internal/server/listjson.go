@@ -1,0 +1,166 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// The machine list is the API's largest answer (10,000 machines ≈ 4 MB),
+// so it is encoded by hand, appending to a buffer that is written out in
+// chunks: no reflection, no per-field allocation, no second pass over the
+// stored spec. A test holds the output to what encoding/json produces.
+
+// listChunk is how much encoded output is buffered before it is written.
+const listChunk = 64 << 10
+
+// writeMachineList encodes l as JSON to w.
+func writeMachineList(w io.Writer, items []machineJSON, cont string) error {
+	buf := make([]byte, 0, listChunk+4096)
+	buf = append(buf, `{"items":[`...)
+	for i := range items {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		var err error
+		if buf, err = appendMachine(buf, &items[i]); err != nil {
+			return err
+		}
+		if len(buf) >= listChunk {
+			if _, err := w.Write(buf); err != nil {
+				return fmt.Errorf("write machine list: %w", err)
+			}
+			buf = buf[:0]
+		}
+	}
+	buf = append(buf, ']')
+	if cont != "" {
+		buf = appendString(append(buf, `,"continue":`...), cont)
+	}
+	buf = append(buf, "}\n"...)
+	if _, err := w.Write(buf); err != nil {
+		return fmt.Errorf("write machine list: %w", err)
+	}
+	return nil
+}
+
+// appendMachine appends m with the field order, names and omissions of
+// machineJSON's tags.
+func appendMachine(b []byte, m *machineJSON) ([]byte, error) {
+	b = appendString(append(b, `{"name":`...), m.Name)
+	b = appendString(append(b, `,"mac":`...), m.MAC)
+	b = appendString(append(b, `,"state":`...), m.State)
+	b = appendOptString(b, `,"stateReason":`, m.StateReason)
+	b = appendOptString(b, `,"failedStage":`, m.FailedStage)
+	b = appendString(append(b, `,"power":`...), m.Power)
+	b = appendOptString(b, `,"phase":`, m.Phase)
+	if len(m.Labels) > 0 {
+		b = append(b, `,"labels":{`...)
+		for i, k := range slices.Sorted(maps.Keys(m.Labels)) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(append(appendString(b, k), ':'), m.Labels[k])
+		}
+		b = append(b, '}')
+	}
+	if len(m.Spec) > 0 { // canonical JSON written by the inventory
+		b = append(append(b, `,"spec":`...), m.Spec...)
+	}
+	if len(m.Conditions) > 0 { // rare: the generic encoder is fine
+		c, err := json.Marshal(m.Conditions)
+		if err != nil {
+			return nil, fmt.Errorf("machine %s: encode conditions: %w", m.Name, err)
+		}
+		b = append(append(b, `,"conditions":`...), c...)
+	}
+	if len(m.Hardware) > 0 { // reported by an agent: checked before it is passed on
+		if !json.Valid(m.Hardware) {
+			return nil, fmt.Errorf("machine %s: stored hardware is not valid JSON", m.Name)
+		}
+		b = append(append(b, `,"hardware":`...), m.Hardware...)
+	}
+	b = strconv.AppendInt(append(b, `,"revision":`...), m.Revision, 10)
+	b = appendTime(append(b, `,"createdAt":`...), m.CreatedAt)
+	b = appendTime(append(b, `,"updatedAt":`...), m.UpdatedAt)
+	b = appendTime(append(b, `,"stateChangedAt":`...), m.StateChangedAt)
+	if len(m.Allowed) > 0 {
+		b = append(b, `,"allowed":[`...)
+		for i, a := range m.Allowed {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, a)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
+func appendOptString(b []byte, key, v string) []byte {
+	if v == "" {
+		return b
+	}
+	return appendString(append(b, key...), v)
+}
+
+// appendTime appends t as time.Time's MarshalJSON does.
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, escaping as encoding/json does
+// (HTML characters and U+2028/U+2029 included; invalid UTF-8 becomes U+FFFD).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(append(b, s[start:i]...), `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(append(b, s[start:]...), '"')
+}
