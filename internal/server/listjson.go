@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -19,33 +18,48 @@ import (
 // listChunk is how much encoded output is buffered before it is written.
 const listChunk = 64 << 10
 
-// writeMachineList encodes l as JSON to w.
-func writeMachineList(w io.Writer, items []machineJSON, cont string) error {
-	buf := make([]byte, 0, listChunk+4096)
-	buf = append(buf, `{"items":[`...)
-	for i := range items {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		var err error
-		if buf, err = appendMachine(buf, &items[i]); err != nil {
-			return err
-		}
-		if len(buf) >= listChunk {
-			if _, err := w.Write(buf); err != nil {
-				return fmt.Errorf("write machine list: %w", err)
-			}
-			buf = buf[:0]
-		}
+// listWriter writes {"items":[...],"continue":...} one machine at a time.
+type listWriter struct {
+	w   io.Writer
+	buf []byte
+	n   int
+}
+
+func newListWriter(w io.Writer) *listWriter {
+	lw := &listWriter{w: w, buf: make([]byte, 0, listChunk+4096)}
+	lw.buf = append(lw.buf, `{"items":[`...)
+	return lw
+}
+
+func (lw *listWriter) add(m *machineJSON) error {
+	if lw.n > 0 {
+		lw.buf = append(lw.buf, ',')
 	}
-	buf = append(buf, ']')
+	lw.n++
+	var err error
+	if lw.buf, err = appendMachine(lw.buf, m); err != nil {
+		return err
+	}
+	if len(lw.buf) >= listChunk {
+		return lw.flush()
+	}
+	return nil
+}
+
+func (lw *listWriter) finish(cont string) error {
+	lw.buf = append(lw.buf, ']')
 	if cont != "" {
-		buf = appendString(append(buf, `,"continue":`...), cont)
+		lw.buf = appendString(append(lw.buf, `,"continue":`...), cont)
 	}
-	buf = append(buf, "}\n"...)
-	if _, err := w.Write(buf); err != nil {
+	lw.buf = append(lw.buf, "}\n"...)
+	return lw.flush()
+}
+
+func (lw *listWriter) flush() error {
+	if _, err := lw.w.Write(lw.buf); err != nil {
 		return fmt.Errorf("write machine list: %w", err)
 	}
+	lw.buf = lw.buf[:0]
 	return nil
 }
 
@@ -60,8 +74,14 @@ func appendMachine(b []byte, m *machineJSON) ([]byte, error) {
 	b = appendString(append(b, `,"power":`...), m.Power)
 	b = appendOptString(b, `,"phase":`, m.Phase)
 	if len(m.Labels) > 0 {
+		var arr [16]string // sorted keys without an allocation for usual label sets
+		keys := arr[:0]
+		for k := range m.Labels {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
 		b = append(b, `,"labels":{`...)
-		for i, k := range slices.Sorted(maps.Keys(m.Labels)) {
+		for i, k := range keys {
 			if i > 0 {
 				b = append(b, ',')
 			}

@@ -128,35 +128,40 @@ func (s *Server) listMachines(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l := joinMachines(q, ms, objs)
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-	c.Response().WriteHeader(http.StatusOK)
-	return writeMachineList(c.Response(), l.Items, l.Continue)
+	lw := newListWriter(c.Response()) // the first chunk written commits 200
+	cont, err := joinMachines(q, ms, objs, lw.add)
+	if err != nil {
+		return err
+	}
+	return lw.finish(cont)
 }
 
-func joinMachines(q machineQuery, ms []store.Machine, objs []store.Object) api.List[machineJSON] {
+// joinMachines passes each machine the query selects, joined with its
+// Machine object, to emit, and returns the continue token.
+func joinMachines(q machineQuery, ms []store.Machine, objs []store.Object, emit func(*machineJSON) error) (string, error) {
 	byName := make(map[string]*store.Object, len(objs))
 	for i := range objs {
 		byName[objs[i].Name] = &objs[i]
 	}
 	allowed := map[string][]string{}
-	n := len(ms)
-	if q.limit > 0 {
-		n = min(n, q.limit)
-	}
-	out := api.List[machineJSON]{Items: make([]machineJSON, 0, n)}
+	n, last := 0, ""
+	var mj machineJSON // one value reused: emit does not keep it
 	for i := range ms {
 		o := byName[ms[i].Name]
 		if !q.matches(o) {
 			continue
 		}
-		if q.limit > 0 && len(out.Items) == q.limit {
-			out.Continue = out.Items[len(out.Items)-1].Name
-			break
+		if q.limit > 0 && n == q.limit {
+			return last, nil
 		}
-		out.Items = append(out.Items, toMachineJSON(&ms[i], o, allowedFor(allowed, ms[i].State)))
+		mj = toMachineJSON(&ms[i], o, allowedFor(allowed, ms[i].State))
+		if err := emit(&mj); err != nil {
+			return "", err
+		}
+		n, last = n+1, ms[i].Name
 	}
-	return out
+	return "", nil
 }
 
 // allowedFor returns the triggers state accepts, computed once per state.

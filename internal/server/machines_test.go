@@ -198,4 +198,26 @@ func TestMachineListEncoding(t *testing.T) {
 
 	bad := []machineJSON{{Name: "x", Hardware: json.RawMessage(`{"cpus":`)}}
 	assert.Error(t, writeMachineList(io.Discard, bad, ""))
+
+	// Chunks: a list larger than one chunk arrives whole.
+	many := make([]machineJSON, 2000)
+	for i := range many {
+		many[i] = items[i%2]
+	}
+	want, err := json.Marshal(api.List[machineJSON]{Items: many})
+	require.NoError(t, err)
+	var got bytes.Buffer
+	require.NoError(t, writeMachineList(&got, many, ""))
+	assert.Greater(t, got.Len(), 2*listChunk)
+	assert.Equal(t, string(want)+"\n", got.String())
+}
+
+func writeMachineList(w io.Writer, items []machineJSON, cont string) error {
+	lw := newListWriter(w)
+	for i := range items {
+		if err := lw.add(&items[i]); err != nil {
+			return err
+		}
+	}
+	return lw.finish(cont)
 }
