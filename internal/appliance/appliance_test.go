@@ -176,7 +176,8 @@ func TestInvalidStartupInventoryStops(t *testing.T) {
 	err := Run(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "spec.bmc.adress")
-	assert.Contains(t, err.Error(), "spec.mac")
+	assert.Contains(t, err.Error(), "spec.hardwre")
+	assert.Contains(t, err.Error(), "2 problem(s)")
 }
 
 func TestInsecure(t *testing.T) {

@@ -91,7 +91,7 @@ func (a *app) rootCommand() *cobra.Command {
 	return root
 }
 
-// clientConfig returns the client configuration with the global flags
+// loadClientConfig returns the client configuration with the global flags
 // applied over the file and the environment.
 func (a *app) loadClientConfig() (api.ClientConfig, error) {
 	cfg, err := api.LoadClientConfig(a.clientConfig, a.env.Environ)

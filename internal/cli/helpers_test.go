@@ -52,6 +52,7 @@ type testAppliance struct {
 	dataDir string
 	home    string
 	logs    *syncBuffer
+	environ []string // extra KEY=VALUE entries
 }
 
 func startAppliance(t *testing.T) *testAppliance {
@@ -123,7 +124,7 @@ func (ta *testAppliance) runCtx(ctx context.Context, stdin string, stdout io.Wri
 		Stdin:   strings.NewReader(stdin),
 		Stdout:  stdout,
 		Stderr:  &errb,
-		Environ: []string{"HOME=" + ta.home},
+		Environ: append([]string{"HOME=" + ta.home}, ta.environ...),
 		Version: "v0.0.0-test",
 	})
 	return result{stdout: out.String(), stderr: errb.String(), err: err}
