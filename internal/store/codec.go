@@ -85,18 +85,6 @@ func rawJSON(field string, v json.RawMessage) (any, error) {
 	return string(v), nil
 }
 
-// marshalJSON encodes v for a JSON column; empty is stored as NULL.
-func marshalJSON[T any](field string, v T, empty bool) (any, error) {
-	if empty {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", field, err)
-	}
-	return string(b), nil
-}
-
 // nullString maps "" to NULL (for unique columns that may be unset).
 func nullString(s string) any {
 	if s == "" {

@@ -8,55 +8,87 @@ import (
 	"strings"
 )
 
-const machineColumns = "name, mac, state, state_reason, failed_stage, held_from, power, phase," +
-	" conditions, hardware, arch, uuid, revision, created_at, updated_at, state_changed_at"
+// machineColumns are the columns a machine is read from (see doc.go).
+const machineColumns = "doc, hardware"
 
 // machineKind names machine rows in errors, like the Machine objects.
 const machineKind = "Machine"
 
-func scanMachine(sc scanner) (Machine, error) {
-	var (
-		m                         Machine
-		mac                       sql.NullString
-		conds, hw                 []byte
-		created, updated, changed int64
-	)
-	err := sc.Scan(&m.Name, &mac, &m.State, &m.StateReason, &m.FailedStage, &m.HeldFrom,
-		&m.Power, &m.Phase, &conds, &hw, &m.Arch, &m.UUID, &m.Revision,
-		&created, &updated, &changed)
+// normalizeMachine returns a copy of m with a lower case MAC and UTC times,
+// and its hardware column value.
+func normalizeMachine(m *Machine) (Machine, any, error) {
+	n := *m
+	n.MAC = strings.ToLower(n.MAC)
+	n.StateChangedAt = utc(n.StateChangedAt)
+	hw, err := rawJSON("hardware", n.Hardware)
 	if err != nil {
-		return Machine{}, err
+		return Machine{}, nil, fmt.Errorf("machine %s: %w", m.Name, err)
 	}
-	m.MAC = mac.String
-	if len(conds) > 0 {
-		if err := json.Unmarshal(conds, &m.Conditions); err != nil {
+	return n, hw, nil
+}
+
+func encodeMachine(m *Machine) ([]byte, error) {
+	var conds []byte
+	if len(m.Conditions) > 0 {
+		var err error
+		if conds, err = json.Marshal(m.Conditions); err != nil {
+			return nil, fmt.Errorf("machine %s: conditions: %w", m.Name, err)
+		}
+	}
+	w := newDocWriter(128 + len(m.StateReason) + len(conds))
+	for _, s := range []string{m.Name, m.MAC, m.State, m.StateReason, m.FailedStage, m.HeldFrom, m.Power, m.Phase} {
+		w.str(s)
+	}
+	w.bytes(conds)
+	w.str(m.Arch)
+	w.str(m.UUID)
+	w.int(m.Revision)
+	w.time(m.CreatedAt)
+	w.time(m.UpdatedAt)
+	w.time(m.StateChangedAt)
+	return w.b, nil
+}
+
+func decodeMachine(doc string, hw []byte) (Machine, error) {
+	r := newDocReader(doc)
+	m := Machine{
+		Name: r.str(), MAC: r.str(), State: r.str(), StateReason: r.str(), FailedStage: r.str(),
+		HeldFrom: r.str(), Power: r.str(), Phase: r.str(),
+	}
+	conds := r.str()
+	m.Arch, m.UUID = r.str(), r.str()
+	m.Revision, m.CreatedAt, m.UpdatedAt, m.StateChangedAt = r.int(), r.time(), r.time(), r.time()
+	if r.err != nil {
+		return Machine{}, fmt.Errorf("machine %s: %w", m.Name, r.err)
+	}
+	if conds != "" {
+		// Decoded into a local so that m itself stays off the heap.
+		var cs []Condition
+		if err := json.Unmarshal([]byte(conds), &cs); err != nil {
 			return Machine{}, fmt.Errorf("machine %s: conditions: %w", m.Name, err)
 		}
+		m.Conditions = cs
 	}
 	if len(hw) > 0 {
 		m.Hardware = hw
 	}
-	m.CreatedAt, m.UpdatedAt, m.StateChangedAt = fromNanos(created), fromNanos(updated), fromNanos(changed)
 	return m, nil
 }
 
-// machineValues normalizes m (lower case MAC, UTC times) and encodes its
-// JSON columns.
-func machineValues(m *Machine) (conds, hw any, err error) {
-	m.MAC = strings.ToLower(m.MAC)
-	m.StateChangedAt = utc(m.StateChangedAt)
-	if conds, err = marshalJSON("conditions", m.Conditions, len(m.Conditions) == 0); err != nil {
-		return nil, nil, fmt.Errorf("machine %s: %w", m.Name, err)
+func scanMachine(sc scanner) (Machine, error) {
+	var (
+		doc sql.RawBytes
+		hw  []byte
+	)
+	if err := sc.Scan(&doc, &hw); err != nil {
+		return Machine{}, err
 	}
-	if hw, err = rawJSON("hardware", m.Hardware); err != nil {
-		return nil, nil, fmt.Errorf("machine %s: %w", m.Name, err)
-	}
-	return conds, hw, nil
+	return decodeMachine(string(doc), hw)
 }
 
 // GetMachine returns a machine by name or ErrNotFound.
 func (tx *Tx) GetMachine(name string) (Machine, error) {
-	m, err := scanMachine(tx.queryRow("SELECT "+machineColumns+" FROM machines WHERE name = ?", name))
+	m, err := getOne(tx, scanMachine, "SELECT "+machineColumns+" FROM machines WHERE name = ?", name)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Machine{}, notFound(machineKind, name)
@@ -69,7 +101,7 @@ func (tx *Tx) GetMachine(name string) (Machine, error) {
 // GetMachineByMAC returns a machine by MAC (any case) or ErrNotFound.
 func (tx *Tx) GetMachineByMAC(mac string) (Machine, error) {
 	mac = strings.ToLower(mac)
-	m, err := scanMachine(tx.queryRow("SELECT "+machineColumns+" FROM machines WHERE mac = ?", mac))
+	m, err := getOne(tx, scanMachine, "SELECT "+machineColumns+" FROM machines WHERE mac = ?", mac)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Machine{}, fmt.Errorf("machine mac %s: %w", mac, ErrNotFound)
@@ -91,16 +123,23 @@ func (tx *Tx) ListMachines(f MachineFilter) ([]Machine, error) {
 	if f.After != "" {
 		where, args = append(where, "name > ?"), append(args, f.After)
 	}
-	q := "SELECT " + machineColumns + " FROM machines"
+	cond := ""
 	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY name"
+	size := f.Limit
+	if f.Limit <= 0 {
+		var err error
+		if size, err = tx.count("machines", cond, args...); err != nil {
+			return nil, fmt.Errorf("list machines: %w", err)
+		}
+	}
+	q := "SELECT " + machineColumns + " FROM machines" + cond + " ORDER BY name"
 	if f.Limit > 0 {
 		q, args = q+" LIMIT ?", append(args, f.Limit)
 	}
 	rows, err := tx.query(q, args...)
-	ms, err := collect(rows, err, scanMachine)
+	ms, err := collectN(rows, err, size, scanMachine)
 	if err != nil {
 		return nil, fmt.Errorf("list machines: %w", err)
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 )
@@ -16,25 +15,29 @@ func (tx *Tx) CreateMachine(m *Machine) error {
 	if m.Name == "" {
 		return errors.New("create machine: name is required")
 	}
-	conds, hw, err := machineValues(m)
+	n, hw, err := normalizeMachine(m)
 	if err != nil {
 		return err
 	}
-	if m.StateChangedAt.IsZero() {
-		m.StateChangedAt = tx.now
+	if n.StateChangedAt.IsZero() {
+		n.StateChangedAt = tx.now
+	}
+	n.Revision, n.CreatedAt, n.UpdatedAt = 1, tx.now, tx.now
+	doc, err := encodeMachine(&n)
+	if err != nil {
+		return err
 	}
 	now := toNanos(tx.now)
-	ok, err := tx.execOne("INSERT INTO machines ("+machineColumns+")"+
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT DO NOTHING",
-		m.Name, nullString(m.MAC), m.State, m.StateReason, m.FailedStage, m.HeldFrom,
-		m.Power, m.Phase, conds, hw, m.Arch, m.UUID, now, now, toNanos(m.StateChangedAt))
+	ok, err := tx.execOne("INSERT INTO machines (name, mac, state, revision, created_at, updated_at, doc, hardware)"+
+		" VALUES (?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		n.Name, nullString(n.MAC), n.State, now, now, doc, hw)
 	switch {
 	case err != nil:
 		return failed("create", machineKind, m.Name, err)
 	case !ok:
-		return tx.machineTaken(m)
+		return tx.machineTaken(&n)
 	}
-	m.Revision, m.CreatedAt, m.UpdatedAt = 1, tx.now, tx.now
+	*m = n
 	return nil
 }
 
@@ -67,35 +70,39 @@ func (tx *Tx) UpdateMachine(m *Machine, expect int64) error {
 	if err := tx.writable(); err != nil {
 		return err
 	}
-	conds, hw, err := machineValues(m)
+	n, hw, err := normalizeMachine(m)
 	if err != nil {
 		return err
 	}
-	if m.MAC != "" {
-		taken, err := tx.exists("SELECT 1 FROM machines WHERE mac = ? AND name <> ?", m.MAC, m.Name)
+	const current = "SELECT revision, created_at FROM machines WHERE name = ?"
+	created, err := tx.checkRevision(machineKind, m.Name, expect, current, m.Name)
+	if err != nil {
+		return err
+	}
+	if n.MAC != "" {
+		taken, err := tx.exists("SELECT 1 FROM machines WHERE mac = ? AND name <> ?", n.MAC, n.Name)
 		switch {
 		case err != nil:
 			return fmt.Errorf("update machine %s: %w", m.Name, err)
 		case taken:
-			return tx.macTaken(m)
+			return tx.macTaken(&n)
 		}
 	}
-	var created int64
-	err = tx.queryRow("UPDATE machines SET mac = ?, state = ?, state_reason = ?, failed_stage = ?,"+
-		" held_from = ?, power = ?, phase = ?, conditions = ?, hardware = ?, arch = ?, uuid = ?,"+
-		" revision = revision + 1, updated_at = ?, state_changed_at = ?"+
-		" WHERE name = ? AND revision = ? RETURNING created_at",
-		nullString(m.MAC), m.State, m.StateReason, m.FailedStage, m.HeldFrom, m.Power, m.Phase,
-		conds, hw, m.Arch, m.UUID, toNanos(tx.now), toNanos(m.StateChangedAt),
-		m.Name, expect).Scan(&created)
+	n.Revision, n.CreatedAt, n.UpdatedAt = expect+1, created, tx.now
+	doc, err := encodeMachine(&n)
+	if err != nil {
+		return err
+	}
+	ok, err := tx.execOne("UPDATE machines SET mac = ?, state = ?, revision = ?, updated_at = ?, doc = ?, hardware = ?"+
+		" WHERE name = ? AND revision = ?",
+		nullString(n.MAC), n.State, n.Revision, toNanos(tx.now), doc, hw, n.Name, expect)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return tx.revisionMismatch(machineKind, m.Name, expect,
-			"SELECT revision FROM machines WHERE name = ?", m.Name)
 	case err != nil:
 		return failed("update", machineKind, m.Name, err)
+	case !ok:
+		return tx.whyUnchanged(machineKind, m.Name, expect, current, m.Name)
 	}
-	m.Revision, m.CreatedAt, m.UpdatedAt = expect+1, fromNanos(created), tx.now
+	*m = n
 	return nil
 }
 

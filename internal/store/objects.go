@@ -2,49 +2,68 @@ package store
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 )
 
-const objectColumns = "kind, name, labels, spec, revision, created_at, updated_at"
+// objectColumns are the columns an object is read from (see doc.go).
+const objectColumns = "doc, spec"
 
-func scanObject(sc scanner) (Object, error) {
-	var (
-		o                Object
-		labels, spec     []byte
-		created, updated int64
-	)
-	if err := sc.Scan(&o.Kind, &o.Name, &labels, &spec, &o.Revision, &created, &updated); err != nil {
-		return Object{}, err
+func encodeObject(o *Object) []byte {
+	w := newDocWriter(64 + 32*len(o.Labels))
+	w.str(o.Kind)
+	w.str(o.Name)
+	w.int(int64(len(o.Labels)))
+	keys := make([]string, 0, len(o.Labels))
+	for k := range o.Labels {
+		keys = append(keys, k)
 	}
-	if len(labels) > 0 {
-		if err := json.Unmarshal(labels, &o.Labels); err != nil {
-			return Object{}, fmt.Errorf("%s %s: labels: %w", o.Kind, o.Name, err)
+	slices.Sort(keys)
+	for _, k := range keys {
+		w.str(k)
+		w.str(o.Labels[k])
+	}
+	w.int(o.Revision)
+	w.time(o.CreatedAt)
+	w.time(o.UpdatedAt)
+	return w.b
+}
+
+func decodeObject(doc string, spec []byte) (Object, error) {
+	r := newDocReader(doc)
+	o := Object{Kind: r.str(), Name: r.str()}
+	if n := r.int(); n > 0 && n <= int64(len(doc)) {
+		o.Labels = make(map[string]string, n)
+		for range n {
+			k := r.str()
+			o.Labels[k] = r.str()
 		}
+	}
+	o.Revision, o.CreatedAt, o.UpdatedAt = r.int(), r.time(), r.time()
+	if r.err != nil {
+		return Object{}, fmt.Errorf("object %s %s: %w", o.Kind, o.Name, r.err)
 	}
 	if len(spec) > 0 {
 		o.Spec = spec
 	}
-	o.CreatedAt, o.UpdatedAt = fromNanos(created), fromNanos(updated)
 	return o, nil
 }
 
-// objectValues encodes o's JSON columns.
-func objectValues(o *Object) (labels, spec any, err error) {
-	if labels, err = marshalJSON("labels", o.Labels, len(o.Labels) == 0); err != nil {
-		return nil, nil, fmt.Errorf("%s %s: %w", o.Kind, o.Name, err)
+func scanObject(sc scanner) (Object, error) {
+	var (
+		doc  sql.RawBytes
+		spec []byte
+	)
+	if err := sc.Scan(&doc, &spec); err != nil {
+		return Object{}, err
 	}
-	if spec, err = rawJSON("spec", o.Spec); err != nil {
-		return nil, nil, fmt.Errorf("%s %s: %w", o.Kind, o.Name, err)
-	}
-	return labels, spec, nil
+	return decodeObject(string(doc), spec)
 }
 
 // GetObject returns one object or ErrNotFound.
 func (tx *Tx) GetObject(kind, name string) (Object, error) {
-	o, err := scanObject(tx.queryRow(
-		"SELECT "+objectColumns+" FROM objects WHERE kind = ? AND name = ?", kind, name))
+	o, err := getOne(tx, scanObject, "SELECT "+objectColumns+" FROM objects WHERE kind = ? AND name = ?", kind, name)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Object{}, notFound(kind, name)
@@ -56,12 +75,16 @@ func (tx *Tx) GetObject(kind, name string) (Object, error) {
 
 // ListObjects returns the objects of kind ("" for all kinds) ordered by kind, name.
 func (tx *Tx) ListObjects(kind string) ([]Object, error) {
-	q, args := "SELECT "+objectColumns+" FROM objects", []any{}
+	cond, args := "", []any{}
 	if kind != "" {
-		q, args = q+" WHERE kind = ?", append(args, kind)
+		cond, args = " WHERE kind = ?", append(args, kind)
 	}
-	rows, err := tx.query(q+" ORDER BY kind, name", args...)
-	objs, err := collect(rows, err, scanObject)
+	size, err := tx.count("objects", cond, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list objects %q: %w", kind, err)
+	}
+	rows, err := tx.query("SELECT "+objectColumns+" FROM objects"+cond+" ORDER BY kind, name", args...)
+	objs, err := collectN(rows, err, size, scanObject)
 	if err != nil {
 		return nil, fmt.Errorf("list objects %q: %w", kind, err)
 	}
@@ -77,20 +100,22 @@ func (tx *Tx) CreateObject(o *Object) error {
 	if o.Kind == "" || o.Name == "" {
 		return fmt.Errorf("create object %q %q: kind and name are required", o.Kind, o.Name)
 	}
-	labels, spec, err := objectValues(o)
+	spec, err := rawJSON("spec", o.Spec)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s %s: %w", o.Kind, o.Name, err)
 	}
+	n := *o
+	n.Revision, n.CreatedAt, n.UpdatedAt = 1, tx.now, tx.now
 	now := toNanos(tx.now)
-	ok, err := tx.execOne("INSERT INTO objects ("+objectColumns+") VALUES (?, ?, ?, ?, 1, ?, ?)"+
-		" ON CONFLICT DO NOTHING", o.Kind, o.Name, labels, spec, now, now)
+	ok, err := tx.execOne("INSERT INTO objects (kind, name, revision, created_at, updated_at, doc, spec)"+
+		" VALUES (?, ?, 1, ?, ?, ?, ?) ON CONFLICT DO NOTHING", n.Kind, n.Name, now, now, encodeObject(&n), spec)
 	switch {
 	case err != nil:
 		return failed("create", o.Kind, o.Name, err)
 	case !ok:
 		return alreadyExists(o.Kind, o.Name)
 	}
-	o.Revision, o.CreatedAt, o.UpdatedAt = 1, tx.now, tx.now
+	*o = n
 	return nil
 }
 
@@ -101,22 +126,28 @@ func (tx *Tx) UpdateObject(o *Object, expect int64) error {
 	if err := tx.writable(); err != nil {
 		return err
 	}
-	labels, spec, err := objectValues(o)
+	spec, err := rawJSON("spec", o.Spec)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", o.Kind, o.Name, err)
+	}
+	created, err := tx.checkRevision(o.Kind, o.Name, expect,
+		"SELECT revision, created_at FROM objects WHERE kind = ? AND name = ?", o.Kind, o.Name)
 	if err != nil {
 		return err
 	}
-	var created int64
-	err = tx.queryRow("UPDATE objects SET labels = ?, spec = ?, revision = revision + 1, updated_at = ?"+
-		" WHERE kind = ? AND name = ? AND revision = ? RETURNING created_at",
-		labels, spec, toNanos(tx.now), o.Kind, o.Name, expect).Scan(&created)
+	n := *o
+	n.Revision, n.CreatedAt, n.UpdatedAt = expect+1, created, tx.now
+	ok, err := tx.execOne("UPDATE objects SET revision = ?, updated_at = ?, doc = ?, spec = ?"+
+		" WHERE kind = ? AND name = ? AND revision = ?",
+		n.Revision, toNanos(tx.now), encodeObject(&n), spec, o.Kind, o.Name, expect)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return tx.revisionMismatch(o.Kind, o.Name, expect,
-			"SELECT revision FROM objects WHERE kind = ? AND name = ?", o.Kind, o.Name)
 	case err != nil:
 		return failed("update", o.Kind, o.Name, err)
+	case !ok:
+		return tx.whyUnchanged(o.Kind, o.Name, expect,
+			"SELECT revision, created_at FROM objects WHERE kind = ? AND name = ?", o.Kind, o.Name)
 	}
-	o.Revision, o.CreatedAt, o.UpdatedAt = expect+1, fromNanos(created), tx.now
+	*o = n
 	return nil
 }
 
@@ -134,8 +165,8 @@ func (tx *Tx) DeleteObject(kind, name string, expect int64) error {
 	case err != nil:
 		return failed("delete", kind, name, err)
 	case !ok:
-		return tx.revisionMismatch(kind, name, expect,
-			"SELECT revision FROM objects WHERE kind = ? AND name = ?", kind, name)
+		return tx.whyUnchanged(kind, name, expect,
+			"SELECT revision, created_at FROM objects WHERE kind = ? AND name = ?", kind, name)
 	}
 	return nil
 }

@@ -69,11 +69,20 @@ func (tx *Tx) exists(query string, args ...any) (bool, error) {
 
 // collect reads every row of rows with scan.
 func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	return collectN(rows, err, 0, scan)
+}
+
+// collectN is collect with room for n rows (so that long lists of large
+// structs are not copied as they grow).
+func collectN[T any](rows *sql.Rows, err error, n int, scan func(scanner) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []T
+	if n > 0 {
+		out = make([]T, 0, n)
+	}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
@@ -82,6 +91,15 @@ func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// count counts the rows of table matching cond (" WHERE ..." or ""), to size
+// the slice a long list is read into: counting is cheaper than growing a
+// slice of 10,000 large structs. The answer is capped, as it is only a hint.
+func (tx *Tx) count(table, cond string, args ...any) (int, error) {
+	var n int
+	err := tx.queryRow("SELECT COUNT(*) FROM "+table+cond, args...).Scan(&n)
+	return min(n, 100000), err
 }
 
 // reverse reverses s in place (for pages read newest first).
@@ -112,16 +130,49 @@ func failed(op, what, name string, err error) error {
 	return fmt.Errorf("%s %s %s: %w", op, what, name, err)
 }
 
-// revisionMismatch explains why an update or delete guarded by a revision
-// changed nothing: the row is gone, or its revision differs.
-func (tx *Tx) revisionMismatch(what, name string, expect int64, query string, args ...any) error {
-	var got int64
-	err := tx.queryRow(query, args...).Scan(&got)
+// checkRevision reads a row's revision and creation time with query and
+// fails with ErrNotFound when the row is absent or ErrConflict when its
+// revision differs from expect (0 accepts any).
+func (tx *Tx) checkRevision(what, name string, expect int64, query string, args ...any) (time.Time, error) {
+	var got, created int64
+	err := tx.queryRow(query, args...).Scan(&got, &created)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return notFound(what, name)
+		return time.Time{}, notFound(what, name)
 	case err != nil:
-		return fmt.Errorf("%s %s: read revision: %w", what, name, err)
+		return time.Time{}, fmt.Errorf("%s %s: read revision: %w", what, name, err)
+	case expect != 0 && got != expect:
+		return time.Time{}, revisionConflict(what, name, got, expect)
 	}
-	return revisionConflict(what, name, got, expect)
+	return fromNanos(created), nil
+}
+
+// whyUnchanged explains why a write guarded by a revision changed no row.
+func (tx *Tx) whyUnchanged(what, name string, expect int64, query string, args ...any) error {
+	if _, err := tx.checkRevision(what, name, expect, query, args...); err != nil {
+		return err
+	}
+	return fmt.Errorf("%s %s: changed by another writer: %w", what, name, ErrConflict)
+}
+
+// getOne runs a query for one row and scans it; no row is sql.ErrNoRows.
+// (Unlike QueryRow, it lets scan use sql.RawBytes.)
+func getOne[T any](tx *Tx, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+	var zero T
+	rows, err := tx.query(query, args...)
+	if err != nil {
+		return zero, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return zero, err
+		}
+		return zero, sql.ErrNoRows
+	}
+	v, err := scan(rows)
+	if err != nil {
+		return zero, err
+	}
+	return v, rows.Close()
 }

@@ -2,38 +2,33 @@
 -- ../sqlite/00001_init.sql (TestSchemaParity checks).
 -- Times are unix nanoseconds (UTC); 0 is the zero time, NULL an absent
 -- optional time. JSON columns are TEXT holding the exact JSON written, NULL
--- when empty. Text keys use the "C" collation so that ordering and range
--- comparisons are bytewise, as on SQLite.
+-- when empty. objects.doc and machines.doc hold the whole row in a compact
+-- binary form (see doc.go); the other columns of those tables are copies of
+-- its key fields, for lookups and filters, plus the JSON payloads. Text keys
+-- use the "C" collation so that ordering and range comparisons are bytewise,
+-- as on SQLite.
 
 -- +goose Up
 CREATE TABLE objects (
     kind       TEXT COLLATE "C" NOT NULL,
     name       TEXT COLLATE "C" NOT NULL,
-    labels     TEXT,
-    spec       TEXT,
     revision   BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
+    doc        BYTEA NOT NULL,
+    spec       TEXT,
     PRIMARY KEY (kind, name)
 );
 
 CREATE TABLE machines (
-    name             TEXT COLLATE "C" NOT NULL PRIMARY KEY,
-    mac              TEXT COLLATE "C" UNIQUE,
-    state            TEXT COLLATE "C" NOT NULL,
-    state_reason     TEXT NOT NULL DEFAULT '',
-    failed_stage     TEXT NOT NULL DEFAULT '',
-    held_from        TEXT NOT NULL DEFAULT '',
-    power            TEXT NOT NULL DEFAULT '',
-    phase            TEXT NOT NULL DEFAULT '',
-    conditions       TEXT,
-    hardware         TEXT,
-    arch             TEXT NOT NULL DEFAULT '',
-    uuid             TEXT NOT NULL DEFAULT '',
-    revision         BIGINT NOT NULL,
-    created_at       BIGINT NOT NULL,
-    updated_at       BIGINT NOT NULL,
-    state_changed_at BIGINT NOT NULL
+    name       TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+    mac        TEXT COLLATE "C" UNIQUE,
+    state      TEXT COLLATE "C" NOT NULL,
+    revision   BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    doc        BYTEA NOT NULL,
+    hardware   TEXT
 );
 CREATE INDEX machines_state ON machines (state, name);
 

@@ -2,38 +2,32 @@
 -- ../postgres/00001_init.sql (TestSchemaParity checks).
 -- Times are unix nanoseconds (UTC); 0 is the zero time, NULL an absent
 -- optional time. JSON columns are TEXT holding the exact JSON written, NULL
--- when empty.
+-- when empty. objects.doc and machines.doc hold the whole row in a compact
+-- binary form (see doc.go); the other columns of those tables are copies of
+-- its key fields, for lookups and filters, plus the JSON payloads.
 
 -- +goose Up
 CREATE TABLE objects (
     kind       TEXT    NOT NULL,
     name       TEXT    NOT NULL,
-    labels     TEXT,
-    spec       TEXT,
     revision   INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
+    doc        BLOB    NOT NULL,
+    spec       TEXT,
     PRIMARY KEY (kind, name)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE machines (
-    name             TEXT    NOT NULL PRIMARY KEY,
-    mac              TEXT    UNIQUE,
-    state            TEXT    NOT NULL,
-    state_reason     TEXT    NOT NULL DEFAULT '',
-    failed_stage     TEXT    NOT NULL DEFAULT '',
-    held_from        TEXT    NOT NULL DEFAULT '',
-    power            TEXT    NOT NULL DEFAULT '',
-    phase            TEXT    NOT NULL DEFAULT '',
-    conditions       TEXT,
-    hardware         TEXT,
-    arch             TEXT    NOT NULL DEFAULT '',
-    uuid             TEXT    NOT NULL DEFAULT '',
-    revision         INTEGER NOT NULL,
-    created_at       INTEGER NOT NULL,
-    updated_at       INTEGER NOT NULL,
-    state_changed_at INTEGER NOT NULL
-) STRICT;
+    name       TEXT    NOT NULL PRIMARY KEY,
+    mac        TEXT    UNIQUE,
+    state      TEXT    NOT NULL,
+    revision   INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    doc        BLOB    NOT NULL,
+    hardware   TEXT
+) STRICT, WITHOUT ROWID;
 CREATE INDEX machines_state ON machines (state, name);
 
 CREATE TABLE events (
