@@ -60,11 +60,12 @@ func ToStored(o Object) (store.Object, error) { return toStored(o) }
 // Action is what a plan does to one object.
 type Action string
 
-// Plan actions.
+// Plan actions. (Named Action* so that Delete can be the function that
+// deletes one object.)
 const (
-	Create Action = "create"
-	Update Action = "update"
-	Delete Action = "delete"
+	ActionCreate Action = "create"
+	ActionUpdate Action = "update"
+	ActionDelete Action = "delete"
 )
 
 // FieldChange is one changed leaf field of an update (Old/New nil when the
@@ -134,7 +135,15 @@ type ApplyOptions struct {
 // machine MAC updates, removed machines, and an inventory.apply event. A
 // second apply of the same files is an empty plan.
 func Apply(ctx context.Context, db *store.DB, files []File, opts ApplyOptions) (*Plan, error) {
-	panic("unimplemented")
+	return apply(ctx, db, files, opts)
+}
+
+// Delete deletes one declared object if its revision is expect (0: any):
+// a *ConflictError when the revision differs or when another object still
+// refers to it, store.ErrNotFound (wrapped) when it does not exist. Deleting
+// a Machine removes its machine row too. The deletion is an event.
+func Delete(ctx context.Context, db *store.DB, key Key, expect int64, actor string) error {
+	return deleteObject(ctx, db, key, expect, actor)
 }
 
 // Expectations returns the revisions a client sends back to apply exactly p.

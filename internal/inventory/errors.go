@@ -60,20 +60,22 @@ func (l ErrorList) Err() error {
 	return l
 }
 
-// ConflictError says an object changed between the reviewed plan and the apply.
+// ConflictError says an object changed between the reviewed plan and the
+// apply, or (from Delete) that it cannot go because something refers to it.
 type ConflictError struct {
 	Key      Key
 	Expected int64 // revision the plan saw (0: absent)
 	Actual   int64 // revision now (0: absent)
-	Detail   string
+	// Detail, when set, is the whole explanation after the key.
+	Detail string
 }
 
 func (e *ConflictError) Error() string {
-	msg := e.Detail
-	if msg == "" {
-		msg = fmt.Sprintf("changed since the plan was made (revision %d, now %d)", e.Expected, e.Actual)
+	if e.Detail != "" {
+		return fmt.Sprintf("%s: %s", e.Key, e.Detail)
 	}
-	return fmt.Sprintf("%s: %s; review the new plan and apply again", e.Key, msg)
+	return fmt.Sprintf("%s: changed since the plan was made (revision %d, now %d); review the new plan and apply again",
+		e.Key, e.Expected, e.Actual)
 }
 
 // Unwrap makes errors.Is(err, store.ErrConflict) true.

@@ -1,8 +1,10 @@
 package inventory
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -13,11 +15,11 @@ func summary(p *Plan) string {
 	var n [3]int
 	for _, c := range p.Changes {
 		switch c.Action {
-		case Create:
+		case ActionCreate:
 			n[0]++
-		case Update:
+		case ActionUpdate:
 			n[1]++
-		case Delete:
+		case ActionDelete:
 			n[2]++
 		}
 	}
@@ -75,21 +77,26 @@ func changeOf(live, declared *Object) (*Change, error) {
 		ltext, dtext string
 		err          error
 	)
+	if live != nil && declared != nil {
+		if same, err := sameObject(live, declared); err != nil || same {
+			return nil, err
+		}
+	}
 	c := &Change{}
 	if live != nil {
 		if lr, ltext, err = renderText(live); err != nil {
 			return nil, err
 		}
-		c.Kind, c.Name, c.Revision, c.Action = live.Kind, live.Metadata.Name, live.Revision, Delete
+		c.Kind, c.Name, c.Revision, c.Action = live.Kind, live.Metadata.Name, live.Revision, ActionDelete
 	}
 	if declared != nil {
 		if dr, dtext, err = renderText(declared); err != nil {
 			return nil, err
 		}
-		c.Kind, c.Name, c.Action = declared.Kind, declared.Metadata.Name, Create
+		c.Kind, c.Name, c.Action = declared.Kind, declared.Metadata.Name, ActionCreate
 	}
 	if live != nil && declared != nil {
-		c.Action = Update
+		c.Action = ActionUpdate
 		c.Fields = fieldChanges(lr.leaves, dr.leaves)
 		if len(c.Fields) == 0 {
 			return nil, nil
@@ -98,6 +105,23 @@ func changeOf(live, declared *Object) (*Change, error) {
 	name := string(c.Kind) + "/" + c.Name
 	c.Diff = unifiedDiff("live/"+name, "declared/"+name, ltext, dtext)
 	return c, nil
+}
+
+// sameObject is the quick equality test (labels and canonical spec) that
+// spares rendering the unchanged objects of a plan.
+func sameObject(a, b *Object) (bool, error) {
+	if !maps.Equal(a.Metadata.Labels, b.Metadata.Labels) {
+		return false, nil
+	}
+	sa, err := a.SpecJSON()
+	if err != nil {
+		return false, err
+	}
+	sb, err := b.SpecJSON()
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(sa, sb), nil
 }
 
 func renderText(o *Object) (*rendered, string, error) {
@@ -142,7 +166,7 @@ func fieldChanges(live, declared []leaf) []FieldChange {
 func checkDeletes(plan *Plan, declared, live []Object) error {
 	deleted := map[Key]bool{}
 	for _, c := range plan.Changes {
-		if c.Action == Delete {
+		if c.Action == ActionDelete {
 			deleted[c.Key()] = true
 		}
 	}
@@ -183,7 +207,7 @@ func kindIndex(k Kind) int { return slices.Index(Kinds, k) }
 // then deletes in reverse kind order.
 func sortChanges(cs []Change) {
 	slices.SortStableFunc(cs, func(a, b Change) int {
-		ad, bd := a.Action == Delete, b.Action == Delete
+		ad, bd := a.Action == ActionDelete, b.Action == ActionDelete
 		switch {
 		case ad != bd && ad:
 			return 1

@@ -47,7 +47,7 @@ func TestPlanCreate(t *testing.T) {
 	var order []string
 	for _, c := range p.Changes {
 		order = append(order, c.Key().String())
-		assert.Equal(t, Create, c.Action)
+		assert.Equal(t, ActionCreate, c.Action)
 		assert.Zero(t, c.Revision)
 	}
 	assert.Equal(t, []string{"Credentials r1-bmc", "Network lab", "Image edge-os", "Fleet edge", "Cluster edge-1",
