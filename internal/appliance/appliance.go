@@ -24,6 +24,7 @@ import (
 	"github.com/slipway-dev/slipway/internal/pki"
 	"github.com/slipway-dev/slipway/internal/secret"
 	"github.com/slipway-dev/slipway/internal/server"
+	"github.com/slipway-dev/slipway/internal/store"
 )
 
 // File names inside the data directory.
@@ -88,25 +89,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err := prepare(ctx, db, cfg, log, o.now()); err != nil {
 		return err
 	}
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.API.Listen)
+	srv, url, err := newAPIServer(ctx, cfg, db, keyring, tlsCfg, o.version, log)
 	if err != nil {
-		return fmt.Errorf("api: listen %s: %w", cfg.API.Listen, err)
+		return err
 	}
-	info.URL = baseURL(ln.Addr(), tlsCfg != nil)
-	srv, err := server.New(server.Config{
-		Listen:       cfg.API.Listen,
-		TLS:          tlsCfg,
-		MaxBodyBytes: cfg.API.MaxBodyBytes,
-		ReadTimeout:  cfg.API.ReadTimeout.D(),
-		WriteTimeout: cfg.API.WriteTimeout.D(),
-		IdleTimeout:  cfg.API.IdleTimeout.D(),
-		Version:      o.version,
-	}, server.Deps{DB: db, Sealer: keyring, Log: log.With("component", "api"), Metrics: prometheus.NewRegistry()},
-		server.WithListener(ln))
-	if err != nil {
-		_ = ln.Close()
-		return fmt.Errorf("api: %w", err)
-	}
+	info.URL = url
 	info.AdminTokenFile = adminTokenPath(cfg)
 	log.Info("listening", "url", info.URL, "ca_fingerprint", info.CAFingerprint,
 		"admin_token_file", info.AdminTokenFile)
@@ -118,6 +105,31 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		{"api", srv.Run},
 		{"watchdog", watchdog.Run},
 	})
+}
+
+// newAPIServer listens on cfg.API.Listen (port 0 picks a free port) and
+// builds the API server on that listener. It returns the server's base URL.
+func newAPIServer(ctx context.Context, cfg config.Config, db *store.DB, sealer server.Sealer,
+	tlsCfg *tls.Config, v api.Version, log *slog.Logger) (*server.Server, string, error) {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.API.Listen)
+	if err != nil {
+		return nil, "", fmt.Errorf("api: listen %s: %w", cfg.API.Listen, err)
+	}
+	srv, err := server.New(server.Config{
+		Listen:       cfg.API.Listen,
+		TLS:          tlsCfg,
+		MaxBodyBytes: cfg.API.MaxBodyBytes,
+		ReadTimeout:  cfg.API.ReadTimeout.D(),
+		WriteTimeout: cfg.API.WriteTimeout.D(),
+		IdleTimeout:  cfg.API.IdleTimeout.D(),
+		Version:      v,
+	}, server.Deps{DB: db, Sealer: sealer, Log: log.With("component", "api"), Metrics: prometheus.NewRegistry()},
+		server.WithListener(ln))
+	if err != nil {
+		_ = ln.Close()
+		return nil, "", fmt.Errorf("api: %w", err)
+	}
+	return srv, baseURL(ln.Addr(), tlsCfg != nil), nil
 }
 
 func keyFile(cfg config.Config) string {
