@@ -1,17 +1,14 @@
 package server
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 
-	"github.com/slipway-dev/slipway/internal/api"
 	"github.com/slipway-dev/slipway/internal/inventory"
 )
 
-// deleteDeclared deletes one declared object through the inventory.
-// TODO(server): call inventory.Delete once it lands.
+// deleteDeclared deletes one declared object through the inventory (which
+// refuses with a conflict while another object refers to it or when its
+// revision is not rev; rev 0 means any).
 func (s *Server) deleteDeclared(c echo.Context, kind inventory.Kind, name string, rev int64) error {
-	_, _, _ = kind, name, rev
-	return &httpError{status: http.StatusNotImplemented, body: api.Error{Message: "delete is not implemented yet"}}
+	return inventory.Delete(c.Request().Context(), s.db, inventory.Key{Kind: kind, Name: name}, rev, actorOf(c))
 }
