@@ -9,22 +9,23 @@ import (
 
 const eventColumns = "time, machine, type, reason, message, cause, actor, from_state, to_state, data"
 
-func scanEvent(sc scanner) (Event, error) {
+func eventReader() rowReader[Event] {
 	var (
 		e    Event
 		t    int64
 		data []byte
 	)
-	err := sc.Scan(&e.ID, &t, &e.Machine, &e.Type, &e.Reason, &e.Message, &e.Cause, &e.Actor,
-		&e.From, &e.To, &data)
-	if err != nil {
-		return Event{}, err
+	return rowReader[Event]{
+		dest: []any{&e.ID, &t, &e.Machine, &e.Type, &e.Reason, &e.Message, &e.Cause, &e.Actor, &e.From, &e.To, &data},
+		read: func() (Event, error) {
+			v := e
+			v.Time, v.Data = fromNanos(t), nil
+			if len(data) > 0 {
+				v.Data = data
+			}
+			return v, nil
+		},
 	}
-	e.Time = fromNanos(t)
-	if len(data) > 0 {
-		e.Data = data
-	}
-	return e, nil
 }
 
 // AppendEvent appends e, setting its ID and (when zero) its Time.
@@ -87,8 +88,9 @@ func (tx *Tx) ListEvents(f EventFilter) ([]Event, error) {
 	if f.BeforeID > 0 {
 		order = " ORDER BY id DESC"
 	}
-	rows, err := tx.query(q+order+" LIMIT ?", append(args, listLimit(f.Limit))...)
-	events, err := collect(rows, err, scanEvent)
+	limit := listLimit(f.Limit)
+	rows, err := tx.query(q+order+" LIMIT ?", append(args, limit)...)
+	events, err := collect(rows, err, min(limit, 1000), eventReader())
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
@@ -125,14 +127,17 @@ func (tx *Tx) ListAudit(f AuditFilter) ([]Audit, error) {
 		q, args = q+" AND actor = ?", append(args, f.Actor)
 	}
 	rows, err := tx.query(q+" ORDER BY id LIMIT ?", append(args, listLimit(f.Limit))...)
-	out, err := collect(rows, err, func(sc scanner) (Audit, error) {
-		var (
-			a Audit
-			t int64
-		)
-		err := sc.Scan(&a.ID, &t, &a.Actor, &a.Action, &a.Target, &a.Result, &a.Status, &a.Detail)
-		a.Time = fromNanos(t)
-		return a, err
+	var (
+		a Audit
+		t int64
+	)
+	out, err := collect(rows, err, 0, rowReader[Audit]{
+		dest: []any{&a.ID, &t, &a.Actor, &a.Action, &a.Target, &a.Result, &a.Status, &a.Detail},
+		read: func() (Audit, error) {
+			v := a
+			v.Time = fromNanos(t)
+			return v, nil
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)

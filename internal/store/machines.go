@@ -75,20 +75,20 @@ func decodeMachine(doc string, hw []byte) (Machine, error) {
 	return m, nil
 }
 
-func scanMachine(sc scanner) (Machine, error) {
+func machineReader() rowReader[Machine] {
 	var (
 		doc sql.RawBytes
 		hw  []byte
 	)
-	if err := sc.Scan(&doc, &hw); err != nil {
-		return Machine{}, err
+	return rowReader[Machine]{
+		dest: []any{&doc, &hw},
+		read: func() (Machine, error) { return decodeMachine(string(doc), hw) },
 	}
-	return decodeMachine(string(doc), hw)
 }
 
 // GetMachine returns a machine by name or ErrNotFound.
 func (tx *Tx) GetMachine(name string) (Machine, error) {
-	m, err := getOne(tx, scanMachine, "SELECT "+machineColumns+" FROM machines WHERE name = ?", name)
+	m, err := getOne(tx, machineReader(), "SELECT "+machineColumns+" FROM machines WHERE name = ?", name)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Machine{}, notFound(machineKind, name)
@@ -101,7 +101,7 @@ func (tx *Tx) GetMachine(name string) (Machine, error) {
 // GetMachineByMAC returns a machine by MAC (any case) or ErrNotFound.
 func (tx *Tx) GetMachineByMAC(mac string) (Machine, error) {
 	mac = strings.ToLower(mac)
-	m, err := getOne(tx, scanMachine, "SELECT "+machineColumns+" FROM machines WHERE mac = ?", mac)
+	m, err := getOne(tx, machineReader(), "SELECT "+machineColumns+" FROM machines WHERE mac = ?", mac)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Machine{}, fmt.Errorf("machine mac %s: %w", mac, ErrNotFound)
@@ -139,7 +139,7 @@ func (tx *Tx) ListMachines(f MachineFilter) ([]Machine, error) {
 		q, args = q+" LIMIT ?", append(args, f.Limit)
 	}
 	rows, err := tx.query(q, args...)
-	ms, err := collectN(rows, err, size, scanMachine)
+	ms, err := collect(rows, err, size, machineReader())
 	if err != nil {
 		return nil, fmt.Errorf("list machines: %w", err)
 	}
@@ -149,19 +149,17 @@ func (tx *Tx) ListMachines(f MachineFilter) ([]Machine, error) {
 // CountMachinesByState returns the number of machines in each state.
 func (tx *Tx) CountMachinesByState() (map[string]int, error) {
 	rows, err := tx.query("SELECT state, COUNT(*) FROM machines GROUP BY state")
-	type count struct {
+	var (
 		state string
 		n     int
-	}
-	counts, err := collect(rows, err, func(sc scanner) (c count, err error) {
-		return c, sc.Scan(&c.state, &c.n)
+	)
+	out := map[string]int{}
+	_, err = collect(rows, err, 0, rowReader[struct{}]{
+		dest: []any{&state, &n},
+		read: func() (struct{}, error) { out[state] = n; return struct{}{}, nil },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("count machines: %w", err)
-	}
-	out := make(map[string]int, len(counts))
-	for _, c := range counts {
-		out[c.state] = c.n
 	}
 	return out, nil
 }

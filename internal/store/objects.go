@@ -50,20 +50,20 @@ func decodeObject(doc string, spec []byte) (Object, error) {
 	return o, nil
 }
 
-func scanObject(sc scanner) (Object, error) {
+func objectReader() rowReader[Object] {
 	var (
 		doc  sql.RawBytes
 		spec []byte
 	)
-	if err := sc.Scan(&doc, &spec); err != nil {
-		return Object{}, err
+	return rowReader[Object]{
+		dest: []any{&doc, &spec},
+		read: func() (Object, error) { return decodeObject(string(doc), spec) },
 	}
-	return decodeObject(string(doc), spec)
 }
 
 // GetObject returns one object or ErrNotFound.
 func (tx *Tx) GetObject(kind, name string) (Object, error) {
-	o, err := getOne(tx, scanObject, "SELECT "+objectColumns+" FROM objects WHERE kind = ? AND name = ?", kind, name)
+	o, err := getOne(tx, objectReader(), "SELECT "+objectColumns+" FROM objects WHERE kind = ? AND name = ?", kind, name)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Object{}, notFound(kind, name)
@@ -84,7 +84,7 @@ func (tx *Tx) ListObjects(kind string) ([]Object, error) {
 		return nil, fmt.Errorf("list objects %q: %w", kind, err)
 	}
 	rows, err := tx.query("SELECT "+objectColumns+" FROM objects"+cond+" ORDER BY kind, name", args...)
-	objs, err := collectN(rows, err, size, scanObject)
+	objs, err := collect(rows, err, size, objectReader())
 	if err != nil {
 		return nil, fmt.Errorf("list objects %q: %w", kind, err)
 	}

@@ -11,19 +11,24 @@ const operationKind = "operation"
 
 const operationColumns = "id, machine, action, params, status, message, actor, created_at, updated_at"
 
-func scanOperation(sc scanner) (Operation, error) {
+func operationReader() rowReader[Operation] {
 	var (
 		op               Operation
 		params           []byte
 		created, updated int64
 	)
-	err := sc.Scan(&op.ID, &op.Machine, &op.Action, &params, &op.Status, &op.Message, &op.Actor,
-		&created, &updated)
-	if len(params) > 0 {
-		op.Params = params
+	return rowReader[Operation]{
+		dest: []any{&op.ID, &op.Machine, &op.Action, &params, &op.Status, &op.Message, &op.Actor, &created, &updated},
+		read: func() (Operation, error) {
+			v := op
+			v.Params = nil
+			if len(params) > 0 {
+				v.Params = params
+			}
+			v.CreatedAt, v.UpdatedAt = fromNanos(created), fromNanos(updated)
+			return v, nil
+		},
 	}
-	op.CreatedAt, op.UpdatedAt = fromNanos(created), fromNanos(updated)
-	return op, err
 }
 
 // CreateOperation inserts op. An empty ID is set to a random one, an empty
@@ -81,7 +86,7 @@ func (tx *Tx) UpdateOperation(op *Operation) error {
 
 // GetOperation returns an operation or ErrNotFound.
 func (tx *Tx) GetOperation(id string) (Operation, error) {
-	op, err := scanOperation(tx.queryRow("SELECT "+operationColumns+" FROM operations WHERE id = ?", id))
+	op, err := getOne(tx, operationReader(), "SELECT "+operationColumns+" FROM operations WHERE id = ?", id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Operation{}, notFound(operationKind, id)
@@ -104,7 +109,7 @@ func (tx *Tx) ListOperations(machine string, limit int) ([]Operation, error) {
 		q += " ORDER BY seq"
 	}
 	rows, err := tx.query(q, args...)
-	ops, err := collect(rows, err, scanOperation)
+	ops, err := collect(rows, err, max(limit, 0), operationReader())
 	if err != nil {
 		return nil, fmt.Errorf("list operations of %q: %w", machine, err)
 	}

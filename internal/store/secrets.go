@@ -14,14 +14,19 @@ const (
 
 const credentialColumns = "name, username, sealed, created_at, updated_at"
 
-func scanCredential(sc scanner) (Credential, error) {
+func credentialReader() rowReader[Credential] {
 	var (
 		c                Credential
 		created, updated int64
 	)
-	err := sc.Scan(&c.Name, &c.Username, &c.Sealed, &created, &updated)
-	c.CreatedAt, c.UpdatedAt = fromNanos(created), fromNanos(updated)
-	return c, err
+	return rowReader[Credential]{
+		dest: []any{&c.Name, &c.Username, &c.Sealed, &created, &updated},
+		read: func() (Credential, error) {
+			v := c
+			v.CreatedAt, v.UpdatedAt = fromNanos(created), fromNanos(updated)
+			return v, nil
+		},
+	}
 }
 
 // PutCredential creates or replaces a credential. Its times are written back
@@ -52,7 +57,7 @@ func (tx *Tx) PutCredential(c *Credential) error {
 
 // GetCredential returns a credential or ErrNotFound.
 func (tx *Tx) GetCredential(name string) (Credential, error) {
-	c, err := scanCredential(tx.queryRow("SELECT "+credentialColumns+" FROM credentials WHERE name = ?", name))
+	c, err := getOne(tx, credentialReader(), "SELECT "+credentialColumns+" FROM credentials WHERE name = ?", name)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Credential{}, notFound(credentialKind, name)
@@ -65,7 +70,7 @@ func (tx *Tx) GetCredential(name string) (Credential, error) {
 // ListCredentials returns all credentials ordered by name.
 func (tx *Tx) ListCredentials() ([]Credential, error) {
 	rows, err := tx.query("SELECT " + credentialColumns + " FROM credentials ORDER BY name")
-	out, err := collect(rows, err, scanCredential)
+	out, err := collect(rows, err, 0, credentialReader())
 	if err != nil {
 		return nil, fmt.Errorf("list credentials: %w", err)
 	}
@@ -89,15 +94,20 @@ func (tx *Tx) DeleteCredential(name string) error {
 
 const tokenColumns = "id, name, role, hash, created_by, created_at, expires_at"
 
-func scanToken(sc scanner) (Token, error) {
+func tokenReader() rowReader[Token] {
 	var (
 		t       Token
 		created int64
 		expires sql.NullInt64
 	)
-	err := sc.Scan(&t.ID, &t.Name, &t.Role, &t.Hash, &t.CreatedBy, &created, &expires)
-	t.CreatedAt, t.ExpiresAt = fromNanos(created), fromNullNanos(expires)
-	return t, err
+	return rowReader[Token]{
+		dest: []any{&t.ID, &t.Name, &t.Role, &t.Hash, &t.CreatedBy, &created, &expires},
+		read: func() (Token, error) {
+			v := t
+			v.CreatedAt, v.ExpiresAt = fromNanos(created), fromNullNanos(expires)
+			return v, nil
+		},
+	}
 }
 
 // CreateToken inserts t; a taken ID is ErrConflict. A zero CreatedAt is set
@@ -135,7 +145,7 @@ func (tx *Tx) CreateToken(t *Token) error {
 
 // GetToken returns a token by ID or ErrNotFound.
 func (tx *Tx) GetToken(id string) (Token, error) {
-	t, err := scanToken(tx.queryRow("SELECT "+tokenColumns+" FROM tokens WHERE id = ?", id))
+	t, err := getOne(tx, tokenReader(), "SELECT "+tokenColumns+" FROM tokens WHERE id = ?", id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Token{}, notFound(tokenKind, id)
@@ -148,7 +158,7 @@ func (tx *Tx) GetToken(id string) (Token, error) {
 // ListTokens returns all tokens ordered by creation.
 func (tx *Tx) ListTokens() ([]Token, error) {
 	rows, err := tx.query("SELECT " + tokenColumns + " FROM tokens ORDER BY created_at, id")
-	out, err := collect(rows, err, scanToken)
+	out, err := collect(rows, err, 0, tokenReader())
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}

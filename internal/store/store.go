@@ -55,8 +55,10 @@ func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
 }
 
 // Subscribe returns a channel that receives a value (coalesced, never
-// blocking the writer) after each commit that appended events, and a
-// function that ends the subscription.
+// blocking the writer) after each commit of this DB that appended events, and
+// a function that ends the subscription. (Events written by another process
+// sharing a PostgreSQL database are not notified: a follower that must see
+// them also polls.) The channel is never closed.
 func (db *DB) Subscribe() (<-chan struct{}, func()) { return db.subscribe() }
 
 // Ping checks the database answers.

@@ -27,9 +27,12 @@ func (tx *Tx) writable() error {
 	return nil
 }
 
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
+// rowReader reads rows of one query into values of T: Scan fills dest, then
+// read makes the value. dest points at variables reused from row to row, so
+// reading a row allocates only what the value keeps.
+type rowReader[T any] struct {
+	dest []any
+	read func() (T, error)
 }
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
@@ -67,14 +70,9 @@ func (tx *Tx) exists(query string, args ...any) (bool, error) {
 	return err == nil, err
 }
 
-// collect reads every row of rows with scan.
-func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
-	return collectN(rows, err, 0, scan)
-}
-
-// collectN is collect with room for n rows (so that long lists of large
-// structs are not copied as they grow).
-func collectN[T any](rows *sql.Rows, err error, n int, scan func(scanner) (T, error)) ([]T, error) {
+// collect reads every row of rows with r, with room for n rows (so that
+// long lists of large structs are not copied as they grow).
+func collect[T any](rows *sql.Rows, err error, n int, r rowReader[T]) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +82,10 @@ func collectN[T any](rows *sql.Rows, err error, n int, scan func(scanner) (T, er
 		out = make([]T, 0, n)
 	}
 	for rows.Next() {
-		v, err := scan(rows)
+		if err := rows.Scan(r.dest...); err != nil {
+			return nil, err
+		}
+		v, err := r.read()
 		if err != nil {
 			return nil, err
 		}
@@ -155,24 +156,17 @@ func (tx *Tx) whyUnchanged(what, name string, expect int64, query string, args .
 	return fmt.Errorf("%s %s: changed by another writer: %w", what, name, ErrConflict)
 }
 
-// getOne runs a query for one row and scans it; no row is sql.ErrNoRows.
-// (Unlike QueryRow, it lets scan use sql.RawBytes.)
-func getOne[T any](tx *Tx, scan func(scanner) (T, error), query string, args ...any) (T, error) {
-	var zero T
+// getOne runs a query for one row and reads it with r; no row is
+// sql.ErrNoRows. (Unlike QueryRow, it lets r use sql.RawBytes.)
+func getOne[T any](tx *Tx, r rowReader[T], query string, args ...any) (T, error) {
 	rows, err := tx.query(query, args...)
+	vs, err := collect(rows, err, 1, r)
+	if err == nil && len(vs) == 0 {
+		err = sql.ErrNoRows
+	}
 	if err != nil {
+		var zero T
 		return zero, err
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return zero, err
-		}
-		return zero, sql.ErrNoRows
-	}
-	v, err := scan(rows)
-	if err != nil {
-		return zero, err
-	}
-	return v, rows.Close()
+	return vs[0], nil
 }
