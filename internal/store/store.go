@@ -44,7 +44,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*DB, error) {
 func (db *DB) Driver() string { return db.driver }
 
 // Update runs fn in a read-write transaction and commits it if fn returns nil.
-// Subscribers are notified after the commit when fn appended events.
+// Subscribers are notified after the commit when fn appended events. Write
+// transactions run one at a time, so fn must not call Update itself (it
+// would wait for its own transaction to end).
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	return db.update(ctx, fn)
 }

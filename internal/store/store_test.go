@@ -15,7 +15,7 @@ import (
 type opener func(t *testing.T) store.Config
 
 // suite is the behaviour every driver must have; TestStore runs each case
-// on each driver, each in its own database.
+// on each driver, each in its own database, in parallel.
 var suite = []struct {
 	name string
 	fn   func(t *testing.T, fresh opener)
@@ -44,7 +44,10 @@ var suite = []struct {
 func TestStore(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, fresh opener) {
 		for _, c := range suite {
-			t.Run(c.name, func(t *testing.T) { c.fn(t, fresh) })
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				c.fn(t, fresh)
+			})
 		}
 	})
 }
