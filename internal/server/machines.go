@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/slipway-dev/slipway/internal/api"
 	"github.com/slipway-dev/slipway/internal/inventory"
@@ -101,7 +104,8 @@ func (q machineQuery) matches(o *store.Object) bool {
 }
 
 // listMachines joins the machine rows with their Machine objects (two
-// queries in one snapshot) and encodes the page straight to the response.
+// queries in one snapshot) and encodes the page; the encoded page is cached
+// until the inventory generation moves (see listCache).
 func (s *Server) listMachines(c echo.Context) error {
 	q, err := parseMachineQuery(c)
 	if err != nil {
@@ -111,30 +115,94 @@ func (s *Server) listMachines(c echo.Context) error {
 	if q.limit > 0 && !q.filtered() {
 		f.Limit = q.limit + 1 // one more says whether another page exists
 	}
+	key := c.QueryString()
+	ctx := c.Request().Context()
+	var (
+		gen    int64
+		cached []byte
+	)
+	err = s.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if gen, err = tx.InventoryGeneration(); err == nil {
+			cached, _ = s.lists.get(gen, key)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	var (
 		ms   []store.Machine
 		objs []store.Object
 	)
-	err = s.db.View(c.Request().Context(), func(tx *store.Tx) error {
-		var err error
+	if cached == nil {
+		ms, objs, gen, err = s.readMachineList(ctx, f)
+		if err != nil {
+			return err
+		}
+	}
+	if cached == nil {
+		var buf bytes.Buffer
+		lw := newListWriter(&buf)
+		cont, err := joinMachines(q, ms, objs, lw.add)
+		if err != nil {
+			return err
+		}
+		if err := lw.finish(cont); err != nil {
+			return err
+		}
+		cached = buf.Bytes()
+		s.lists.put(gen, key, cached)
+	}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, cached)
+}
+
+// readMachineList reads the machine rows and the Machine objects. The two
+// reads run in parallel, each in its own read transaction: every write of
+// machines or objects moves the inventory generation in the same
+// transaction, so two snapshots that see the same generation hold the same
+// machines and objects. When a write lands between them, one snapshot reads
+// both instead.
+func (s *Server) readMachineList(ctx context.Context, f store.MachineFilter) ([]store.Machine, []store.Object, int64, error) {
+	var (
+		ms         []store.Machine
+		objs       []store.Object
+		genM, genO int64
+	)
+	readMachines := func(tx *store.Tx) (err error) {
+		if genM, err = tx.InventoryGeneration(); err != nil {
+			return err
+		}
 		if ms, err = tx.ListMachines(f); err != nil {
 			return fmt.Errorf("list machines: %w", err)
+		}
+		return nil
+	}
+	readObjects := func(tx *store.Tx) (err error) {
+		if genO, err = tx.InventoryGeneration(); err != nil {
+			return err
 		}
 		if objs, err = tx.ListObjects(string(inventory.KindMachine)); err != nil {
 			return fmt.Errorf("list machine objects: %w", err)
 		}
 		return nil
+	}
+	var g errgroup.Group
+	g.Go(func() error { return s.db.View(ctx, readMachines) })
+	g.Go(func() error { return s.db.View(ctx, readObjects) })
+	if err := g.Wait(); err != nil {
+		return nil, nil, 0, err
+	}
+	if genM == genO {
+		return ms, objs, genM, nil
+	}
+	err := s.db.View(ctx, func(tx *store.Tx) error {
+		if err := readMachines(tx); err != nil {
+			return err
+		}
+		return readObjects(tx)
 	})
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-	lw := newListWriter(c.Response()) // the first chunk written commits 200
-	cont, err := joinMachines(q, ms, objs, lw.add)
-	if err != nil {
-		return err
-	}
-	return lw.finish(cont)
+	return ms, objs, genM, err
 }
 
 // joinMachines passes each machine the query selects, joined with its

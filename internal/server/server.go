@@ -129,6 +129,7 @@ type Server struct {
 	echo      *echo.Echo
 	routes    map[string]bool // registered route patterns, for metric labels
 	tokens    *tokenCache
+	lists     listCache
 	listener  net.Listener
 	heartbeat time.Duration
 	now       func() time.Time

@@ -37,7 +37,9 @@ func migrate(ctx context.Context, db *sql.DB, driver string, log *slog.Logger) e
 
 func newMigrator(db *sql.DB, driver string) (*goose.Provider, error) {
 	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	// Migrations are independent new tables, numbered as they were
+	// planned; one that lands later with a lower number still applies.
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true)}
 	if driver == DriverPostgres {
 		dialect, dir = goose.DialectPostgres, "migrations/postgres"
 		// Several appliances starting on one database migrate one at a time.

@@ -43,6 +43,8 @@ type txImpl struct {
 	readOnly bool
 	// appended is set when the transaction appended events.
 	appended bool
+	// touched is set when the transaction wrote machines or inventory objects.
+	touched bool
 }
 
 func open(ctx context.Context, cfg Config, log *slog.Logger) (*DB, error) {
@@ -95,6 +97,11 @@ func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
 	tx := db.newTx(ctx, sqltx, false)
 	if err := fn(tx); err != nil {
 		return err
+	}
+	if tx.touched {
+		if _, err := tx.exec("UPDATE generations SET value = value + 1 WHERE name = ?", inventoryGeneration); err != nil {
+			return fmt.Errorf("store: bump inventory generation: %w", err)
+		}
 	}
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)

@@ -39,6 +39,7 @@ var suite = []struct {
 	{"ViewSnapshot", testViewSnapshot},
 	{"Reopen", testReopen},
 	{"TimeRoundTrip", testTimeRoundTrip},
+	{"InventoryGeneration", testInventoryGeneration},
 }
 
 func TestStore(t *testing.T) {

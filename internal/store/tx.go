@@ -27,6 +27,16 @@ func (tx *Tx) writable() error {
 	return nil
 }
 
+// writesInventory is writable for the methods that change machines or
+// inventory objects: the commit then bumps the inventory generation.
+func (tx *Tx) writesInventory() error {
+	if err := tx.writable(); err != nil {
+		return err
+	}
+	tx.touched = true
+	return nil
+}
+
 // rowReader reads rows of one query into values of T: Scan fills dest, then
 // read makes the value. dest points at variables reused from row to row, so
 // reading a row allocates only what the value keeps.
