@@ -24,11 +24,16 @@ func testInventoryGeneration(t *testing.T, fresh opener) {
 	update(t, db, func(tx *store.Tx) error { return tx.AppendEvent(&store.Event{Type: "x"}) })
 	assert.Equal(t, g0, gen(), "an event is not an inventory write")
 
-	update(t, db, func(tx *store.Tx) error { return tx.CreateObject(&store.Object{Kind: "Fleet", Name: "f", Spec: []byte(`{}`)}) })
+	update(t, db, func(tx *store.Tx) error {
+		return tx.CreateObject(&store.Object{Kind: "Fleet", Name: "f", Spec: []byte(`{}`)})
+	})
 	g1 := gen()
 	assert.Greater(t, g1, g0)
 
-	update(t, db, func(tx *store.Tx) error { m := newMachine("m", "52:54:00:00:00:01", "ready"); return tx.CreateMachine(&m) })
+	update(t, db, func(tx *store.Tx) error {
+		m := newMachine("m", "52:54:00:00:00:01", "ready")
+		return tx.CreateMachine(&m)
+	})
 	g2 := gen()
 	assert.Greater(t, g2, g1)
 
