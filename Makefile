@@ -22,7 +22,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
 # Debian packages the test suites drive for real.
-APT_PACKAGES := postgresql procps curl ca-certificates git
+APT_PACKAGES := postgresql procps curl ca-certificates git openipmi ipmitool redfishtool qemu-system-x86
 
 # Where `make run` listens.
 RUN_LISTEN ?= 127.0.0.1:8443
