@@ -89,7 +89,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err := prepare(ctx, db, cfg, log, o.now()); err != nil {
 		return err
 	}
-	srv, url, err := newAPIServer(ctx, cfg, db, keyring, tlsCfg, o.version, log)
+	bmcs, err := newBMC(cfg.BMC, db, keyring, log)
+	if err != nil {
+		return err
+	}
+	srv, url, err := newAPIServer(ctx, cfg, db, keyring, bmcs.executor, tlsCfg, o.version, log)
 	if err != nil {
 		return err
 	}
@@ -101,16 +105,16 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		o.onReady(info)
 	}
 	watchdog := &machine.Watchdog{DB: db, Log: log.With("component", "watchdog")}
-	return runComponents(ctx, log, []component{
+	return runComponents(ctx, log, append([]component{
 		{"api", srv.Run},
 		{"watchdog", watchdog.Run},
-	})
+	}, bmcs.components()...))
 }
 
 // newAPIServer listens on cfg.API.Listen (port 0 picks a free port) and
 // builds the API server on that listener. It returns the server's base URL.
 func newAPIServer(ctx context.Context, cfg config.Config, db *store.DB, sealer server.Sealer,
-	tlsCfg *tls.Config, v api.Version, log *slog.Logger) (*server.Server, string, error) {
+	executor server.Executor, tlsCfg *tls.Config, v api.Version, log *slog.Logger) (*server.Server, string, error) {
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.API.Listen)
 	if err != nil {
 		return nil, "", fmt.Errorf("api: listen %s: %w", cfg.API.Listen, err)
@@ -123,7 +127,7 @@ func newAPIServer(ctx context.Context, cfg config.Config, db *store.DB, sealer s
 		WriteTimeout: cfg.API.WriteTimeout.D(),
 		IdleTimeout:  cfg.API.IdleTimeout.D(),
 		Version:      v,
-	}, server.Deps{DB: db, Sealer: sealer, Log: log.With("component", "api"), Metrics: prometheus.NewRegistry()},
+	}, server.Deps{DB: db, Sealer: sealer, Executor: executor, Log: log.With("component", "api"), Metrics: prometheus.NewRegistry()},
 		server.WithListener(ln))
 	if err != nil {
 		_ = ln.Close()

@@ -88,6 +88,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.createCommand(),
 		a.versionCommand(),
 	)
+	root.AddCommand(a.bmcCommands()...)
 	return root
 }
 

@@ -16,6 +16,7 @@ type Config struct {
 	Store     StoreConfig     `yaml:"store"`
 	Secrets   SecretsConfig   `yaml:"secrets"`
 	Inventory InventoryConfig `yaml:"inventory"`
+	BMC       BMCConfig       `yaml:"bmc"`
 }
 
 // LogConfig configures log/slog.

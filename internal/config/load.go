@@ -37,6 +37,7 @@ func Default() Config {
 			IdleTimeout:  Duration(DefaultIdleTimeout),
 		},
 		Store: StoreConfig{Driver: "sqlite"},
+		BMC:   DefaultBMC(),
 	}
 }
 

@@ -29,6 +29,7 @@ func (c *Config) Validate() error {
 	checkEnum(add, "log.format", c.Log.Format, LogFormats)
 	c.validateAPI(add)
 	c.validateStore(add)
+	c.validateBMC(add)
 	for i, p := range c.Inventory.Paths {
 		if strings.TrimSpace(p) == "" {
 			add("inventory.paths["+strconv.Itoa(i)+"]", "empty path")

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,7 +32,8 @@ func lifecycleActions() []machine.Trigger {
 
 // bmcActions are the actions an Executor carries out.
 func bmcActions() []string {
-	return []string{"power-on", "power-off", "power-soft-off", "power-cycle", "power-reset", "bootdev"}
+	return []string{"power-on", "power-off", "power-soft-off", "power-cycle", "power-reset", "bootdev",
+		"media-insert", "media-eject"}
 }
 
 // bootDevices are the devices the bootdev action accepts (params.device).
@@ -106,6 +108,9 @@ func (s *Server) lifecycleAction(c echo.Context, op *store.Operation, reason str
 func (s *Server) bmcAction(c echo.Context, op *store.Operation, params map[string]string) error {
 	if op.Action == "bootdev" && !slices.Contains(bootDevices(), params["device"]) {
 		return badRequest("params.device", "bootdev needs a device, one of %v", bootDevices())
+	}
+	if op.Action == "media-insert" && !strings.HasPrefix(params["url"], "http://") && !strings.HasPrefix(params["url"], "https://") {
+		return badRequest("params.url", "media-insert needs the http(s) URL of an ISO image")
 	}
 	op.Status = store.OpPending
 	if s.executor == nil {
