@@ -45,6 +45,21 @@ func TestMachineListNeverStale(t *testing.T) {
 	assert.Equal(t, "disk too small", got[0].StateReason)
 	require.Len(t, list("?state=failed"), 1, "each cached query is invalidated, not only the last one")
 
+	// A label change on the declared object alone shows, and filters see it.
+	require.Len(t, list("?label=rack=r9"), 0)
+	require.NoError(t, h.db.Update(context.Background(), func(tx *store.Tx) error {
+		o, err := tx.GetObject("Machine", "b")
+		if err != nil {
+			return err
+		}
+		o.Labels = map[string]string{"rack": "r9"}
+		return tx.UpdateObject(&o, o.Revision)
+	}))
+	byLabel := list("?label=rack=r9")
+	require.Len(t, byLabel, 1)
+	assert.Equal(t, "b", byLabel[0].Name)
+	assert.Equal(t, "r9", list("")[1].Labels["rack"])
+
 	// A removed machine disappears.
 	require.NoError(t, h.db.Update(context.Background(), func(tx *store.Tx) error { return tx.DeleteMachine("b") }))
 	assert.Len(t, list(""), 1)

@@ -18,12 +18,19 @@ import (
 // listChunk is how much encoded output is buffered before it is written.
 const listChunk = 64 << 10
 
-// listWriter writes {"items":[...],"continue":...} one machine at a time.
+// listWriter writes {"items":[...],"continue":...} one encoded machine at a time.
 type listWriter struct {
 	w   io.Writer
 	buf []byte
 	n   int
 }
+
+// newListBuffer returns a listWriter that keeps the whole list in memory
+// (see bytes) instead of writing it out in chunks.
+func newListBuffer() *listWriter { return newListWriter(nil) }
+
+// bytes returns the list a newListBuffer writer built, after finish.
+func (lw *listWriter) bytes() []byte { return lw.buf }
 
 func newListWriter(w io.Writer) *listWriter {
 	lw := &listWriter{w: w, buf: make([]byte, 0, listChunk+4096)}
@@ -31,16 +38,21 @@ func newListWriter(w io.Writer) *listWriter {
 	return lw
 }
 
-func (lw *listWriter) add(m *machineJSON) error {
+// grow makes room for n more bytes.
+func (lw *listWriter) grow(n int) {
+	if cap(lw.buf)-len(lw.buf) < n {
+		lw.buf = append(make([]byte, 0, len(lw.buf)+n+64), lw.buf...)
+	}
+}
+
+// addRaw adds one already-encoded machine.
+func (lw *listWriter) addRaw(m []byte) error {
 	if lw.n > 0 {
 		lw.buf = append(lw.buf, ',')
 	}
 	lw.n++
-	var err error
-	if lw.buf, err = appendMachine(lw.buf, m); err != nil {
-		return err
-	}
-	if len(lw.buf) >= listChunk {
+	lw.buf = append(lw.buf, m...)
+	if lw.w != nil && len(lw.buf) >= listChunk {
 		return lw.flush()
 	}
 	return nil
@@ -56,6 +68,9 @@ func (lw *listWriter) finish(cont string) error {
 }
 
 func (lw *listWriter) flush() error {
+	if lw.w == nil {
+		return nil
+	}
 	if _, err := lw.w.Write(lw.buf); err != nil {
 		return fmt.Errorf("write machine list: %w", err)
 	}

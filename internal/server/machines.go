@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -11,7 +9,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/slipway-dev/slipway/internal/api"
 	"github.com/slipway-dev/slipway/internal/inventory"
@@ -82,154 +79,44 @@ func parseMachineQuery(c echo.Context) (machineQuery, error) {
 // the store cannot do for us.
 func (q machineQuery) filtered() bool { return q.cluster != "" || len(q.labels) > 0 }
 
-func (q machineQuery) matches(o *store.Object) bool {
-	if !q.filtered() {
-		return true
-	}
-	if o == nil {
-		return false
-	}
-	for k, v := range q.labels {
-		if got, ok := o.Labels[k]; !ok || got != v {
-			return false
-		}
-	}
-	if q.cluster == "" {
-		return true
-	}
-	var spec struct {
-		Cluster string `json:"cluster"`
-	}
-	return json.Unmarshal(o.Spec, &spec) == nil && spec.Cluster == q.cluster
-}
-
-// listMachines joins the machine rows with their Machine objects (two
-// queries in one snapshot) and encodes the page; the encoded page is cached
-// until the inventory generation moves (see listCache).
+// listMachines answers GET /machines: from the list cache while the
+// inventory generation stands, else from the list model (which re-reads
+// only the machines whose revisions moved), in one snapshot.
 func (s *Server) listMachines(c echo.Context) error {
 	q, err := parseMachineQuery(c)
 	if err != nil {
 		return err
 	}
-	f := store.MachineFilter{State: q.state, After: q.after}
-	if q.limit > 0 && !q.filtered() {
-		f.Limit = q.limit + 1 // one more says whether another page exists
-	}
 	key := c.QueryString()
-	ctx := c.Request().Context()
 	var (
-		gen    int64
-		cached []byte
+		gen  int64
+		body []byte
 	)
-	err = s.db.View(ctx, func(tx *store.Tx) error {
+	err = s.db.View(c.Request().Context(), func(tx *store.Tx) error {
 		var err error
-		if gen, err = tx.InventoryGeneration(); err == nil {
-			cached, _ = s.lists.get(gen, key)
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	var (
-		ms   []store.Machine
-		objs []store.Object
-	)
-	if cached == nil {
-		ms, objs, gen, err = s.readMachineList(ctx, f)
-		if err != nil {
+		if gen, err = tx.InventoryGeneration(); err != nil {
 			return err
 		}
-	}
-	if cached == nil {
-		var buf bytes.Buffer
-		lw := newListWriter(&buf)
-		cont, err := joinMachines(q, ms, objs, lw.add)
+		var hit bool
+		if body, hit = s.lists.get(gen, key); hit {
+			return nil
+		}
+		lw := newListBuffer()
+		cont, err := s.model.render(tx, gen, q, lw)
 		if err != nil {
 			return err
 		}
 		if err := lw.finish(cont); err != nil {
 			return err
 		}
-		cached = buf.Bytes()
-		s.lists.put(gen, key, cached)
-	}
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, cached)
-}
-
-// readMachineList reads the machine rows and the Machine objects. The two
-// reads run in parallel, each in its own read transaction: every write of
-// machines or objects moves the inventory generation in the same
-// transaction, so two snapshots that see the same generation hold the same
-// machines and objects. When a write lands between them, one snapshot reads
-// both instead.
-func (s *Server) readMachineList(ctx context.Context, f store.MachineFilter) ([]store.Machine, []store.Object, int64, error) {
-	var (
-		ms         []store.Machine
-		objs       []store.Object
-		genM, genO int64
-	)
-	readMachines := func(tx *store.Tx) (err error) {
-		if genM, err = tx.InventoryGeneration(); err != nil {
-			return err
-		}
-		if ms, err = tx.ListMachines(f); err != nil {
-			return fmt.Errorf("list machines: %w", err)
-		}
+		body = lw.bytes()
+		s.lists.put(gen, key, body)
 		return nil
-	}
-	readObjects := func(tx *store.Tx) (err error) {
-		if genO, err = tx.InventoryGeneration(); err != nil {
-			return err
-		}
-		if objs, err = tx.ListObjects(string(inventory.KindMachine)); err != nil {
-			return fmt.Errorf("list machine objects: %w", err)
-		}
-		return nil
-	}
-	var g errgroup.Group
-	g.Go(func() error { return s.db.View(ctx, readMachines) })
-	g.Go(func() error { return s.db.View(ctx, readObjects) })
-	if err := g.Wait(); err != nil {
-		return nil, nil, 0, err
-	}
-	if genM == genO {
-		return ms, objs, genM, nil
-	}
-	err := s.db.View(ctx, func(tx *store.Tx) error {
-		if err := readMachines(tx); err != nil {
-			return err
-		}
-		return readObjects(tx)
 	})
-	return ms, objs, genM, err
-}
-
-// joinMachines passes each machine the query selects, joined with its
-// Machine object, to emit, and returns the continue token.
-func joinMachines(q machineQuery, ms []store.Machine, objs []store.Object, emit func(*machineJSON) error) (string, error) {
-	byName := make(map[string]*store.Object, len(objs))
-	for i := range objs {
-		byName[objs[i].Name] = &objs[i]
+	if err != nil {
+		return err
 	}
-	allowed := map[string][]string{}
-	n, last := 0, ""
-	var mj machineJSON // one value reused: emit does not keep it
-	for i := range ms {
-		o := byName[ms[i].Name]
-		if !q.matches(o) {
-			continue
-		}
-		if q.limit > 0 && n == q.limit {
-			return last, nil
-		}
-		mj = toMachineJSON(&ms[i], o, allowedFor(allowed, ms[i].State))
-		if err := emit(&mj); err != nil {
-			return "", err
-		}
-		n, last = n+1, ms[i].Name
-	}
-	return "", nil
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 }
 
 // allowedFor returns the triggers state accepts, computed once per state.

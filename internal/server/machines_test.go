@@ -215,7 +215,11 @@ func TestMachineListEncoding(t *testing.T) {
 func writeMachineList(w io.Writer, items []machineJSON, cont string) error {
 	lw := newListWriter(w)
 	for i := range items {
-		if err := lw.add(&items[i]); err != nil {
+		b, err := appendMachine(nil, &items[i])
+		if err != nil {
+			return err
+		}
+		if err := lw.addRaw(b); err != nil {
 			return err
 		}
 	}

@@ -130,6 +130,7 @@ type Server struct {
 	routes    map[string]bool // registered route patterns, for metric labels
 	tokens    *tokenCache
 	lists     listCache
+	model     listModel
 	listener  net.Listener
 	heartbeat time.Duration
 	now       func() time.Time

@@ -9,7 +9,7 @@ import (
 // The MAC is stored (and written back to m) in lower case; a zero
 // StateChangedAt is set to the transaction time.
 func (tx *Tx) CreateMachine(m *Machine) error {
-	if err := tx.writesInventory(); err != nil {
+	if err := tx.writesInventory("Machine", m.Name); err != nil {
 		return err
 	}
 	if m.Name == "" {
@@ -67,7 +67,7 @@ func (tx *Tx) macTaken(m *Machine) error {
 // The new revision and times are written back to m; a MAC taken by another
 // machine is ErrConflict.
 func (tx *Tx) UpdateMachine(m *Machine, expect int64) error {
-	if err := tx.writesInventory(); err != nil {
+	if err := tx.writesInventory("Machine", m.Name); err != nil {
 		return err
 	}
 	n, hw, err := normalizeMachine(m)
@@ -108,7 +108,7 @@ func (tx *Tx) UpdateMachine(m *Machine, expect int64) error {
 
 // DeleteMachine deletes a machine (its events stay).
 func (tx *Tx) DeleteMachine(name string) error {
-	if err := tx.writesInventory(); err != nil {
+	if err := tx.writesInventory("Machine", name); err != nil {
 		return err
 	}
 	ok, err := tx.execOne("DELETE FROM machines WHERE name = ?", name)

@@ -94,7 +94,7 @@ func (tx *Tx) ListObjects(kind string) ([]Object, error) {
 // CreateObject inserts o with revision 1 (set on o, with its times); an
 // existing object is ErrConflict.
 func (tx *Tx) CreateObject(o *Object) error {
-	if err := tx.writesInventory(); err != nil {
+	if err := tx.writesInventory(o.Kind, o.Name); err != nil {
 		return err
 	}
 	if o.Kind == "" || o.Name == "" {
@@ -123,7 +123,7 @@ func (tx *Tx) CreateObject(o *Object) error {
 // expect, bumping the revision (written back to o); otherwise ErrConflict
 // (ErrNotFound when absent).
 func (tx *Tx) UpdateObject(o *Object, expect int64) error {
-	if err := tx.writesInventory(); err != nil {
+	if err := tx.writesInventory(o.Kind, o.Name); err != nil {
 		return err
 	}
 	spec, err := rawJSON("spec", o.Spec)
@@ -153,7 +153,7 @@ func (tx *Tx) UpdateObject(o *Object, expect int64) error {
 
 // DeleteObject deletes the object if its revision equals expect (0: any).
 func (tx *Tx) DeleteObject(kind, name string, expect int64) error {
-	if err := tx.writesInventory(); err != nil {
+	if err := tx.writesInventory(kind, name); err != nil {
 		return err
 	}
 	q, args := "DELETE FROM objects WHERE kind = ? AND name = ?", []any{kind, name}

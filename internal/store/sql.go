@@ -43,8 +43,10 @@ type txImpl struct {
 	readOnly bool
 	// appended is set when the transaction appended events.
 	appended bool
-	// touched is set when the transaction wrote machines or inventory objects.
+	// touched is set when the transaction wrote machines or inventory
+	// objects; changed holds the machines whose row or object it wrote.
 	touched bool
+	changed map[string]struct{}
 }
 
 func open(ctx context.Context, cfg Config, log *slog.Logger) (*DB, error) {
@@ -99,8 +101,8 @@ func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
 		return err
 	}
 	if tx.touched {
-		if _, err := tx.exec("UPDATE generations SET value = value + 1 WHERE name = ?", inventoryGeneration); err != nil {
-			return fmt.Errorf("store: bump inventory generation: %w", err)
+		if err := tx.recordGeneration(); err != nil {
+			return err
 		}
 	}
 	if err := sqltx.Commit(); err != nil {

@@ -40,6 +40,7 @@ var suite = []struct {
 	{"Reopen", testReopen},
 	{"TimeRoundTrip", testTimeRoundTrip},
 	{"InventoryGeneration", testInventoryGeneration},
+	{"MachinesChangedSince", testMachinesChangedSince},
 }
 
 func TestStore(t *testing.T) {

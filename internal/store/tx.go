@@ -28,12 +28,19 @@ func (tx *Tx) writable() error {
 }
 
 // writesInventory is writable for the methods that change machines or
-// inventory objects: the commit then bumps the inventory generation.
-func (tx *Tx) writesInventory() error {
+// inventory objects: the commit then bumps the inventory generation and, for
+// a machine row or a Machine object, records the machine's name as changed.
+func (tx *Tx) writesInventory(kind, name string) error {
 	if err := tx.writable(); err != nil {
 		return err
 	}
 	tx.touched = true
+	if kind == "Machine" {
+		if tx.changed == nil {
+			tx.changed = map[string]struct{}{}
+		}
+		tx.changed[name] = struct{}{}
+	}
 	return nil
 }
 
