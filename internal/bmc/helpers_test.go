@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,12 @@ func testConfig() bmc.Config {
 
 func newRig(t *testing.T, cfg bmc.Config) *rig {
 	t.Helper()
+	return newRigCAs(t, cfg, nil)
+}
+
+// newRigCAs is newRig with CAs for Redfish BMC certificates.
+func newRigCAs(t *testing.T, cfg bmc.Config, roots *x509.CertPool) *rig {
+	t.Helper()
 	db, err := store.Open(t.Context(), store.Config{Driver: "sqlite", Path: filepath.Join(t.TempDir(), "s.db")},
 		slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
@@ -68,7 +75,7 @@ func newRig(t *testing.T, cfg bmc.Config) *rig {
 	logs := &syncBuffer{}
 	secrets := bmc.NewSecrets()
 	log := slog.New(secrets.Handler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	d := &bmc.BmclibDialer{CipherSuite: "3", Secrets: secrets, Log: log}
+	d := &bmc.BmclibDialer{CipherSuite: "3", RootCAs: roots, Secrets: secrets, Log: log}
 	ctl := bmc.NewController(cfg, d, secrets, log)
 	return &rig{db: db, keys: keys, ctl: ctl, logs: logs,
 		exec: &bmc.Executor{DB: db, Keys: keys, Ctl: ctl, Log: log},
