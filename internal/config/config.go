@@ -17,6 +17,7 @@ type Config struct {
 	Secrets   SecretsConfig   `yaml:"secrets"`
 	Inventory InventoryConfig `yaml:"inventory"`
 	BMC       BMCConfig       `yaml:"bmc"`
+	DHCP      DHCPConfig      `yaml:"dhcp"`
 }
 
 // LogConfig configures log/slog.

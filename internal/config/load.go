@@ -38,6 +38,7 @@ func Default() Config {
 		},
 		Store: StoreConfig{Driver: "sqlite"},
 		BMC:   DefaultBMC(),
+		DHCP:  DefaultDHCP(),
 	}
 }
 

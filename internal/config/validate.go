@@ -30,6 +30,7 @@ func (c *Config) Validate() error {
 	c.validateAPI(add)
 	c.validateStore(add)
 	c.validateBMC(add)
+	c.validateDHCP(add)
 	for i, p := range c.Inventory.Paths {
 		if strings.TrimSpace(p) == "" {
 			add("inventory.paths["+strconv.Itoa(i)+"]", "empty path")

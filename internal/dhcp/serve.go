@@ -45,9 +45,13 @@ func (s *Server) syncListeners(ctx context.Context, v *inventoryView) {
 		}
 		conn, err := s.listen(ctx, k.iface, k.port)
 		if err != nil {
-			s.log.Error("dhcp: cannot listen", "iface", k.iface, "port", k.port, "err", err)
+			if msg := err.Error(); s.failed[k] != msg {
+				s.failed[k] = msg // logged once per distinct failure, retried every sweep
+				s.log.Error("dhcp: cannot listen", "iface", k.iface, "port", k.port, "err", err)
+			}
 			continue
 		}
+		delete(s.failed, k)
 		s.listeners[k] = conn
 		s.log.Info("dhcp: listening", "iface", k.iface, "port", k.port, "addr", conn.LocalAddr().String())
 		s.readers.Go(func() { s.read(k, conn) })

@@ -44,6 +44,7 @@ type Server struct {
 	addrs     atomic.Pointer[map[string][]netip.Prefix]
 	mu        sync.Mutex
 	listeners map[listenKey]net.PacketConn
+	failed    map[listenKey]string // last error opening a listener
 	readers   sync.WaitGroup
 }
 
@@ -83,7 +84,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, db: d.DB, log: d.Log, listen: d.Listen, ifAddrs: d.InterfaceAddrs,
 		e: newEngine(cfg, d.Log, m, d.Now), queue: make(chan inbound, cfg.Queue),
-		listeners: map[listenKey]net.PacketConn{}}
+		listeners: map[listenKey]net.PacketConn{}, failed: map[listenKey]string{}}
 	s.c = newCommitter(d.DB, d.Log, m, cfg.Queue, cfg.MaxBatch)
 	s.e.async = s.c.tryAdd
 	s.addrs.Store(&map[string][]netip.Prefix{})
