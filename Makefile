@@ -21,6 +21,18 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # Pinned tools, built with `go install` into .cache/bin.
 STATICCHECK_VERSION := v0.8.2
 
+# Terraform (built from source with go install: no registry, no binary
+# downloads) and the provider, installed for `terraform init` from a
+# filesystem mirror named by the CLI config file TF_CLI_CONFIG.
+TERRAFORM_VERSION    := v1.5.7
+TFPLUGINDOCS_VERSION := v0.24.0
+PROVIDER_VERSION     := 0.1.0
+TERRAFORM            := $(BIN)/terraform
+TF_DIR               := $(CACHE)/terraform
+TF_MIRROR            := $(TF_DIR)/mirror
+TF_CLI_CONFIG        := $(TF_DIR)/terraformrc
+PROVIDER_BIN         := $(TF_MIRROR)/registry.terraform.io/slipway-dev/slipway/$(PROVIDER_VERSION)/linux_amd64/terraform-provider-slipway_v$(PROVIDER_VERSION)
+
 # Debian packages the test suites drive for real.
 APT_PACKAGES := postgresql procps curl ca-certificates git openipmi ipmitool redfishtool qemu-system-x86
 
@@ -29,10 +41,10 @@ RUN_LISTEN ?= 127.0.0.1:8443
 
 export PATH := $(BIN):$(PATH)
 
-.PHONY: build run test deps tools fmt-check vet lint unit e2e bench bench-api clean
+.PHONY: terraform provider tfdocs build run test deps tools fmt-check vet lint unit e2e bench bench-api clean
 
-## build: the slipway binary into .cache/bin
-build:
+## build: the slipway binary into .cache/bin, terraform $(TERRAFORM_VERSION) and the provider mirror
+build: terraform provider
 	@command -v $(GO) >/dev/null || { echo "Go is required (expected at /usr/local/go/bin)"; exit 1; }
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/slipway ./cmd/slipway
 
@@ -73,8 +85,32 @@ vet:
 lint: tools
 	$(BIN)/staticcheck ./...
 
+## terraform: terraform $(TERRAFORM_VERSION) built with go install (once, ~4 min)
+terraform: $(BIN)/terraform-$(TERRAFORM_VERSION)
+
+$(BIN)/terraform-$(TERRAFORM_VERSION):
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) $(GO) install github.com/hashicorp/terraform@$(TERRAFORM_VERSION)
+	@touch $@
+
+## provider: terraform-provider-slipway into the filesystem mirror, and the CLI config naming it
+provider:
+	@mkdir -p $(dir $(PROVIDER_BIN))
+	$(GO) build -trimpath -ldflags '-s -w -X main.version=$(PROVIDER_VERSION)' -o $(PROVIDER_BIN) ./cmd/terraform-provider-slipway
+	@printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' '$(TF_MIRROR)' > $(TF_CLI_CONFIG).tmp
+	@cmp -s $(TF_CLI_CONFIG).tmp $(TF_CLI_CONFIG) 2>/dev/null && rm $(TF_CLI_CONFIG).tmp || mv $(TF_CLI_CONFIG).tmp $(TF_CLI_CONFIG)
+	@echo "terraform: export TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG); $(TERRAFORM) init && $(TERRAFORM) apply"
+
+## tfdocs: regenerate the provider docs in terraform/docs (terraform-plugin-docs)
+tfdocs: terraform
+	cd terraform && $(GO) run github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs@$(TFPLUGINDOCS_VERSION) generate \
+	  --provider-dir .. --provider-name slipway --rendered-provider-name Slipway \
+	  --rendered-website-dir terraform/docs --examples-dir terraform/examples --website-source-dir terraform/templates \
+	  --tf-version $(TERRAFORM_VERSION:v%=%)
+
 ## unit: unit and loopback tests with the race detector; the store suite also runs on PostgreSQL
-unit: deps
+unit: deps terraform provider
+	TF_ACC=1 TF_ACC_TERRAFORM_PATH=$(TERRAFORM) TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG) SLIPWAY_TF_MIRROR=$(TF_MIRROR) \
 	SLIPWAY_TEST_POSTGRES=require $(GO) test -race -count=1 -timeout 15m ./...
 
 ## e2e: process-level tests of the real binary (kill -9 mid-apply, concurrent applies, make-run flow)
