@@ -25,7 +25,9 @@ type clusterModel struct {
 }
 
 func newClusterResource() resource.Resource {
-	opt := func(desc string) schema.StringAttribute { return schema.StringAttribute{Optional: true, Description: desc} }
+	opt := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, Description: desc}
+	}
 	return &objectResource[clusterModel, *clusterModel]{k: objectKind[clusterModel]{
 		typeName: "cluster", kind: inventory.KindCluster,
 		description: "A Kubernetes cluster built from machines (inventory kind Cluster).",

@@ -31,7 +31,9 @@ type machineInfo struct {
 }
 
 func infoAttributes() map[string]schema.Attribute {
-	s := func(desc string) schema.StringAttribute { return schema.StringAttribute{Computed: true, Description: desc} }
+	s := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, Description: desc}
+	}
 	return map[string]schema.Attribute{
 		"name": s("Name."), "mac": s("Boot MAC."), "rack": s("Rack label."), "state": s("Lifecycle state."),
 		"labels": schema.MapAttribute{Computed: true, ElementType: types.StringType, Description: "Labels (rack too)."},
@@ -161,4 +163,3 @@ func (ds *machinesDataSource) Read(ctx context.Context, req datasource.ReadReque
 	m.Names, _ = types.ListValueFrom(ctx, types.StringType, append([]string{}, names...))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
-

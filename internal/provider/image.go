@@ -24,7 +24,9 @@ type imageModel struct {
 }
 
 func newImageResource() resource.Resource {
-	opt := func(desc string) schema.StringAttribute { return schema.StringAttribute{Optional: true, Description: desc} }
+	opt := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, Description: desc}
+	}
 	return &objectResource[imageModel, *imageModel]{k: objectKind[imageModel]{
 		typeName: "image", kind: inventory.KindImage,
 		description: "An installable OS image (inventory kind Image).",

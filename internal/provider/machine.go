@@ -48,7 +48,9 @@ func (r *machineResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 	attrs := baseAttributes("machine")
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
-	opt := func(desc string) schema.StringAttribute { return schema.StringAttribute{Optional: true, Description: desc} }
+	opt := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, Description: desc}
+	}
 	attrs["labels"] = schema.MapAttribute{Optional: true, ElementType: types.StringType,
 		Description: "Labels, except rack (set by the rack attribute)."}
 	for k, v := range map[string]schema.Attribute{

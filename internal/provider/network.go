@@ -29,7 +29,9 @@ type networkModel struct {
 }
 
 func newNetworkResource() resource.Resource {
-	opt := func(desc string) schema.StringAttribute { return schema.StringAttribute{Optional: true, Description: desc} }
+	opt := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, Description: desc}
+	}
 	list := func(desc string) schema.ListAttribute {
 		return schema.ListAttribute{Optional: true, ElementType: types.StringType, Description: desc}
 	}

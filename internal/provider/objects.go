@@ -210,4 +210,3 @@ func decodeSpec(d *diag.Diagnostics, raw json.RawMessage, v any) {
 		d.AddError("Cannot decode the stored spec", err.Error())
 	}
 }
-
