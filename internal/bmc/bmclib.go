@@ -58,9 +58,12 @@ func (d *BmclibDialer) Dial(ctx context.Context, t Target) (Client, error) {
 		return nil, &Error{Kind: ErrConfig, Msg: "unknown BMC protocol " + string(t.Endpoint.Protocol)}
 	}
 	c := bmclib.NewClient(host, t.Username, t.Password, bmclib.WithRegistry(reg), bmclib.WithLogger(lg))
-	if err := c.Open(ctx); err != nil {
-		err = d.explain(ctx, runner, "open session", err)
-		return nil, err
+	// ipmitool has no connection: its Open is one more power status call,
+	// which the first real call makes anyway. Redfish opens a session.
+	if t.Endpoint.Protocol == Redfish {
+		if err := c.Open(ctx); err != nil {
+			return nil, d.explain(ctx, runner, "open session", err)
+		}
 	}
 	return &bmclibClient{c: c, t: t, d: d, ipmi: runner}, nil
 }
@@ -70,10 +73,8 @@ func (d *BmclibDialer) Dial(ctx context.Context, t Target) (Client, error) {
 // ipmitool once more, verbosely, to tell the two apart.
 func (d *BmclibDialer) explain(ctx context.Context, r *ipmiRunner, what string, err error) error {
 	kind := classify(ctx, err)
-	if r != nil && kind == ErrUnreachable && ctx.Err() == nil {
-		if r.authRefused(ctx) {
-			kind = ErrAuth
-		}
+	if r != nil && kind == ErrUnreachable && ctx.Err() == nil && r.authRefused(ctx) {
+		return &Error{Kind: ErrAuth, Msg: what + ": the BMC refused the user name or password (RAKP 2 HMAC invalid)"}
 	}
 	return d.Secrets.Error(kind, what, err)
 }

@@ -50,7 +50,7 @@ func TestIPMIFaults(t *testing.T) {
 	}{
 		{"ignores power", ipmisim.Options{Fault: simstate.FaultIgnorePower}, nil, bmc.ErrNotVerified,
 			"BMC accepted power on but the machine is still off after 2s"},
-		{"refuses the password", ipmisim.Options{Password: "other-pw-123"}, nil, bmc.ErrAuth, "open session"},
+		{"refuses the password", ipmisim.Options{Password: "other-pw-123"}, nil, bmc.ErrAuth, "refused the user name or password"},
 		{"drops off", ipmisim.Options{}, func(t *testing.T, b *ipmisim.BMC) {
 			require.NoError(t, b.Stop())
 			t.Cleanup(func() { _ = b.Cont() })

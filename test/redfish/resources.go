@@ -69,7 +69,7 @@ func (f *Fake) system(st State) map[string]any {
 		"Manufacturer": "Slipway", "Model": "FakeRedfish", "SerialNumber": "FAKE0001", "PowerState": st.Power,
 		"Boot": map[string]any{
 			"BootSourceOverrideTarget": st.BootTarget, "BootSourceOverrideEnabled": st.BootOnce,
-			"BootSourceOverrideMode": st.BootMode,
+			"BootSourceOverrideMode":                           st.BootMode,
 			"BootSourceOverrideTarget@Redfish.AllowableValues": []string{"None", "Pxe", "Hdd", "Cd", "BiosSetup", "UefiHttp"},
 		},
 		"Actions": map[string]any{"#ComputerSystem.Reset": map[string]any{
