@@ -108,7 +108,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	return runComponents(ctx, log, append([]component{
 		{"api", srv.Run},
 		{"watchdog", watchdog.Run},
-	}, append(bmcs.components(), dhcpComponents(cfg, db, log)...)...))
+	}, append(append(bmcs.components(), dhcpComponents(cfg, db, log)...), netbootComponents(cfg, db, info, log)...)...))
 }
 
 // newAPIServer listens on cfg.API.Listen (port 0 picks a free port) and

@@ -44,6 +44,7 @@ func testConfig(dataDir string) config.Config {
 	cfg := config.Default()
 	cfg.DataDir = dataDir
 	cfg.API.Listen = "127.0.0.1:0"
+	cfg.Netboot.Enabled = false // netboot_test.go turns it on
 	return cfg
 }
 

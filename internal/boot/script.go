@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -34,11 +35,16 @@ func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, param strin
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	base, ok := s.baseURL(r)
+	if !ok {
+		http.Error(w, "bad Host header", http.StatusBadRequest)
+		return
+	}
 	client := clientAddr(r)
 	var script []byte
 	err = s.db.Update(r.Context(), func(tx *store.Tx) error {
 		var err error
-		script, err = s.script(tx, mac, client, r.Method == http.MethodGet)
+		script, err = s.script(tx, mac, client, base, r.Method == http.MethodGet)
 		return err
 	})
 	if err != nil {
@@ -55,13 +61,13 @@ func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, param strin
 
 // script decides, renders and records the script for mac inside tx. Only
 // a GET issues a token and records events (a HEAD renders a placeholder).
-func (s *Server) script(tx *store.Tx, mac string, client netip.Addr, get bool) ([]byte, error) {
+func (s *Server) script(tx *store.Tx, mac string, client netip.Addr, base string, get bool) ([]byte, error) {
 	m, n, err := s.lookup(tx, mac, client)
 	if err != nil {
 		return nil, err
 	}
 	d := Decide(m, mac, n)
-	data := s.scriptData(m, mac, n, d)
+	data := s.scriptData(m, mac, n, d, base)
 	if d.Variant == VariantAgent && get {
 		if data.Token, err = s.issueToken(tx, m.Name); err != nil {
 			return nil, err
@@ -74,14 +80,13 @@ func (s *Server) script(tx *store.Tx, mac string, client netip.Addr, get bool) (
 	return out, s.recordScript(tx, m, mac, client, d)
 }
 
-func (s *Server) scriptData(m *store.Machine, mac string, n Network, d Decision) ScriptData {
-	base := s.cfg.AdvertiseURL
+func (s *Server) scriptData(m *store.Machine, mac string, n Network, d Decision, base string) ScriptData {
 	data := ScriptData{
 		MAC: mac, Network: n.Name, Message: d.Why,
 		ScriptURL: base + "/boot/ipxe/" + mac,
 		KernelURL: base + "/boot/agent/vmlinuz?mac=" + mac,
 		InitrdURL: base + "/boot/agent/initrd?mac=" + mac,
-		APIURL:    s.cfg.APIURL, CAFingerprint: s.cfg.CAFingerprint,
+		APIURL:    s.apiURL(base), CAFingerprint: s.cfg.CAFingerprint,
 		Token: "(issued-on-get)",
 	}
 	if m != nil {
@@ -144,4 +149,29 @@ func machineFor(tx *store.Tx, r *http.Request) (string, error) {
 		return "", errNoMachine
 	}
 	return m.Name, err
+}
+
+// baseURL is the advertised URL, or http://<the Host the client asked>
+// (false when that Host is not a plain host[:port]).
+func (s *Server) baseURL(r *http.Request) (string, bool) {
+	if s.cfg.AdvertiseURL != "" {
+		return s.cfg.AdvertiseURL, true
+	}
+	h := r.Host
+	if h == "" || len(h) > 255 || strings.Trim(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != "" {
+		return "", false
+	}
+	return "http://" + h, true
+}
+
+// apiURL is the configured API URL, or https://<host of base>:<API port>.
+func (s *Server) apiURL(base string) string {
+	if s.cfg.APIURL != "" {
+		return s.cfg.APIURL
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return "https://" + net.JoinHostPort(u.Hostname(), s.cfg.APIPort)
 }

@@ -2,6 +2,7 @@ package boot
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -138,4 +139,23 @@ func TestSafe(t *testing.T) {
 	assert.Equal(t, "line one line two", safe("line one\nline two"))
 	assert.Equal(t, "caf_", safe("café"), "one _ per rune")
 	assert.Len(t, safe(strings.Repeat("x", 1000)), maxValue)
+}
+
+// TestBaseURLFromHost: without an advertised URL, a script points back to
+// the address the machine asked, and the agent to the API on that host.
+func TestBaseURLFromHost(t *testing.T) {
+	f := newFixture(t)
+	f.srv.cfg.AdvertiseURL, f.srv.cfg.APIURL, f.srv.cfg.APIPort = "", "", "8443"
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "http://198.18.7.1:8080/boot/ipxe/52:54:00:77:00:02", nil)
+	r.RemoteAddr = onLab
+	w := httptest.NewRecorder()
+	f.srv.Handler().ServeHTTP(w, r)
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Contains(t, w.Body.String(), "kernel http://198.18.7.1:8080/boot/agent/vmlinuz?mac=52:54:00:77:00:02 ")
+	assert.Contains(t, w.Body.String(), "slipway.url=https://198.18.7.1:8443 ")
+
+	r.Host = "evil$host"
+	w = httptest.NewRecorder()
+	f.srv.Handler().ServeHTTP(w, r)
+	assert.Equal(t, http.StatusBadRequest, w.Code)
 }

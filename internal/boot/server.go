@@ -43,12 +43,14 @@ type Config struct {
 	// Listen is the host:port (ignored when Deps.Listener is set).
 	Listen string
 	// AdvertiseURL is how machines reach this server (http://198.18.0.1:8080);
-	// every URL in a script starts with it.
+	// every URL in a script starts with it. Empty: http://<the Host the
+	// machine asked>, so each network gets the address it can reach.
 	AdvertiseURL string
 	// APIURL and CAFingerprint go on the agent's kernel command line
 	// (slipway.url, slipway.ca): where the agent reports, and how it pins
-	// the appliance's CA.
+	// the appliance's CA. Empty APIURL: https://<host of the base URL>:APIPort.
 	APIURL        string
+	APIPort       string
 	CAFingerprint string
 	// TFTPRoot is served at /boot/bin/, AgentDir at /boot/agent/ (vmlinuz,
 	// initrd) and ImagesDir at /images/. An empty directory is not served.
@@ -93,8 +95,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		cfg.TokenTTL = DefaultTokenTTL
 	}
 	cfg.AdvertiseURL = strings.TrimRight(cfg.AdvertiseURL, "/")
-	if cfg.AdvertiseURL == "" {
-		return nil, errors.New("boot: advertise URL is required")
+	if cfg.APIURL == "" && cfg.APIPort == "" {
+		return nil, errors.New("boot: the API URL or port is required (for the agent's slipway.url)")
 	}
 	s := &Server{cfg: cfg, db: deps.DB, log: deps.Log, now: deps.Now, listener: deps.Listener,
 		unknown: newLimiter(time.Minute, 1024)}

@@ -61,6 +61,7 @@ func startAppliance(t *testing.T) *testAppliance {
 	cfg := config.Default()
 	cfg.DataDir = ta.dataDir
 	cfg.API.Listen = "127.0.0.1:0"
+	cfg.Netboot.Enabled = false // netboot has its own tests
 	cfg.Log.Level = "debug"
 	require.NoError(t, cfg.Validate())
 	log := slog.New(slog.NewTextHandler(ta.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -14,10 +14,12 @@ type Config struct {
 	Log       LogConfig       `yaml:"log"`
 	API       APIConfig       `yaml:"api"`
 	Store     StoreConfig     `yaml:"store"`
+	Infra     InfraConfig     `yaml:"infra"`
 	Secrets   SecretsConfig   `yaml:"secrets"`
 	Inventory InventoryConfig `yaml:"inventory"`
 	BMC       BMCConfig       `yaml:"bmc"`
 	DHCP      DHCPConfig      `yaml:"dhcp"`
+	Netboot   NetbootConfig   `yaml:"netboot"`
 }
 
 // LogConfig configures log/slog.

@@ -195,7 +195,7 @@ func TestEnvBadValueNamesVariable(t *testing.T) {
 
 func TestEnvVarsListed(t *testing.T) {
 	assert.Contains(t, EnvVars(), "SLIPWAY_INVENTORY_PATHS")
-	assert.Len(t, EnvVars(), 11)
+	assert.Len(t, EnvVars(), 16)
 }
 
 func TestDurationRoundTrip(t *testing.T) {

@@ -16,6 +16,8 @@ type envVar struct {
 // this table is ignored.
 var envVars = []envVar{
 	{"SLIPWAY_DATA_DIR", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"SLIPWAY_INFRA_TERRAFORM", func(c *Config, v string) error { c.Infra.Terraform = v; return nil }},
+	{"SLIPWAY_INFRA_PROVIDER_MIRROR", func(c *Config, v string) error { c.Infra.ProviderMirror = v; return nil }},
 	{"SLIPWAY_LOG_LEVEL", func(c *Config, v string) error { c.Log.Level = v; return nil }},
 	{"SLIPWAY_LOG_FORMAT", func(c *Config, v string) error { c.Log.Format = v; return nil }},
 	{"SLIPWAY_API_LISTEN", func(c *Config, v string) error { c.API.Listen = v; return nil }},
@@ -26,6 +28,11 @@ var envVars = []envVar{
 	{"SLIPWAY_SECRETS_KEY_FILE", func(c *Config, v string) error { c.Secrets.KeyFile = v; return nil }},
 	{"SLIPWAY_SECRET_KEY", func(c *Config, v string) error { c.Secrets.Key = v; return nil }},
 	{"SLIPWAY_INVENTORY_PATHS", func(c *Config, v string) error { c.Inventory.Paths = splitList(v); return nil }},
+	{"SLIPWAY_NETBOOT_ENABLED", func(c *Config, v string) error { return setBool(&c.Netboot.Enabled, v) }},
+	{"SLIPWAY_NETBOOT_HTTP_LISTEN", func(c *Config, v string) error { c.Netboot.HTTPListen = v; return nil }},
+	{"SLIPWAY_NETBOOT_TFTP_LISTEN", func(c *Config, v string) error { c.Netboot.TFTPListen = v; return nil }},
+	{"SLIPWAY_NETBOOT_ADVERTISE_URL", func(c *Config, v string) error { c.Netboot.AdvertiseURL = v; return nil }},
+	{"SLIPWAY_NETBOOT_AGENT_DIR", func(c *Config, v string) error { c.Netboot.AgentDir = v; return nil }},
 }
 
 // EnvVars returns the names of the environment variables Load reads.

@@ -36,9 +36,10 @@ func Default() Config {
 			WriteTimeout: Duration(DefaultWriteTimeout),
 			IdleTimeout:  Duration(DefaultIdleTimeout),
 		},
-		Store: StoreConfig{Driver: "sqlite"},
-		BMC:   DefaultBMC(),
-		DHCP:  DefaultDHCP(),
+		Store:   StoreConfig{Driver: "sqlite"},
+		BMC:     DefaultBMC(),
+		DHCP:    DefaultDHCP(),
+		Netboot: DefaultNetboot(),
 	}
 }
 

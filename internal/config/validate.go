@@ -28,9 +28,11 @@ func (c *Config) Validate() error {
 	checkEnum(add, "log.level", c.Log.Level, LogLevels)
 	checkEnum(add, "log.format", c.Log.Format, LogFormats)
 	c.validateAPI(add)
+	c.validateInfra(add)
 	c.validateStore(add)
 	c.validateBMC(add)
 	c.validateDHCP(add)
+	c.validateNetboot(add)
 	for i, p := range c.Inventory.Paths {
 		if strings.TrimSpace(p) == "" {
 			add("inventory.paths["+strconv.Itoa(i)+"]", "empty path")

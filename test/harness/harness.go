@@ -83,7 +83,7 @@ func (a *Appliance) Start() {
 	a.T.Helper()
 	p := &Proc{Log: &bytes.Buffer{}, Done: make(chan struct{})}
 	p.Cmd = exec.Command(a.Bin, "serve", "--data-dir", a.DataDir, "--listen", a.Addr, "--log-level", "debug")
-	p.Cmd.Env = append(os.Environ(), a.Env...)
+	p.Cmd.Env = append(append(os.Environ(), "SLIPWAY_NETBOOT_ENABLED=false"), a.Env...) // netboot has its own tests
 	p.Cmd.Stdout, p.Cmd.Stderr = p.Log, p.Log
 	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	require.NoError(a.T, p.Cmd.Start())

@@ -60,6 +60,7 @@ func Start(t testing.TB, edit func(*config.Config)) *Appliance {
 	cfg := config.Default()
 	cfg.DataDir = a.DataDir
 	cfg.API.Listen = "127.0.0.1:0"
+	cfg.Netboot.Enabled = false // netboot has its own tests
 	cfg.Log.Level = "debug"
 	if edit != nil {
 		edit(&cfg)
