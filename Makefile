@@ -34,10 +34,13 @@ TF_CLI_CONFIG        := $(TF_DIR)/terraformrc
 PROVIDER_BIN         := $(TF_MIRROR)/registry.terraform.io/slipway-dev/slipway/$(PROVIDER_VERSION)/linux_amd64/terraform-provider-slipway_v$(PROVIDER_VERSION)
 
 # Debian packages the test suites drive for real.
-APT_PACKAGES := postgresql procps curl ca-certificates git openipmi ipmitool redfishtool qemu-system-x86 kea-dhcp4-server kea-admin dnsmasq isc-dhcp-relay isc-dhcp-client busybox iproute2
+APT_PACKAGES := postgresql procps curl ca-certificates git openipmi ipmitool redfishtool qemu-system-x86 ipxe tftp-hpa atftp tftpd-hpa nginx wrk kea-dhcp4-server kea-admin dnsmasq isc-dhcp-relay isc-dhcp-client busybox iproute2
 
 # Where `make run` listens.
 RUN_LISTEN ?= 127.0.0.1:8443
+# Where `make run` serves netboot (TFTP on :69 needs root; production runs as root).
+RUN_TFTP_LISTEN ?= 127.0.0.1:6969
+RUN_BOOT_LISTEN ?= 127.0.0.1:8080
 
 export PATH := $(BIN):$(PATH)
 
@@ -55,7 +58,9 @@ run: build
 	@echo "  admin token: $(RUN_DIR)/admin.token   CA: $(RUN_DIR)/pki/ca.crt"
 	@echo "  then: $(BIN)/slipway login --server https://$(RUN_LISTEN) --token-file $(RUN_DIR)/admin.token --ca-file $(RUN_DIR)/pki/ca.crt"
 	@echo "        $(BIN)/slipway get machines"
+	@dpkg-query -W -f='$${Status}' ipxe 2>/dev/null | grep -q 'ok installed' || $(MAKE) --no-print-directory deps APT_PACKAGES=ipxe
 	SLIPWAY_INVENTORY_PATHS=$(CURDIR)/deploy/examples/site \
+	SLIPWAY_NETBOOT_TFTP_LISTEN=$(RUN_TFTP_LISTEN) SLIPWAY_NETBOOT_HTTP_LISTEN=$(RUN_BOOT_LISTEN) \
 	  exec $(BIN)/slipway serve --config $(CURDIR)/deploy/examples/slipway.yaml \
 	    --data-dir $(RUN_DIR) --listen $(RUN_LISTEN)
 
