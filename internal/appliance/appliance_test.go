@@ -203,3 +203,11 @@ func TestListenConflictFails(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "listen")
 }
+
+// TestRefusesBmclibDebug: the switch that makes bmclib print BMC passwords
+// stops the appliance from starting.
+func TestRefusesBmclibDebug(t *testing.T) {
+	t.Setenv("DEBUG_BMCLIB", "true")
+	_, err := newBMC(config.Default().BMC, nil, nil, slog.New(slog.DiscardHandler))
+	require.EqualError(t, err, "DEBUG_BMCLIB=true is set: it makes bmclib print BMC passwords; unset it")
+}

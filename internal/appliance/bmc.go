@@ -11,6 +11,9 @@ import (
 	"github.com/slipway-dev/slipway/internal/store"
 )
 
+// bmclibDebugEnv is bmclib's debug switch (see newBMC).
+const bmclibDebugEnv = "DEBUG_BMCLIB"
+
 // bmcParts are the BMC pieces the appliance wires: the Executor the API
 // server hands power and boot actions to, and the power sync component
 // (nil when disabled).
@@ -22,6 +25,11 @@ type bmcParts struct {
 // newBMC builds the BMC controller from cfg.BMC. Its logger redacts every
 // BMC password it has seen.
 func newBMC(cfg config.BMCConfig, db *store.DB, keys bmc.Opener, log *slog.Logger) (bmcParts, error) {
+	// bmclib's Redfish library dumps raw HTTP, login bodies with passwords
+	// included, to stdout when this is set: refuse rather than leak.
+	if v := os.Getenv(bmclibDebugEnv); v != "" {
+		return bmcParts{}, fmt.Errorf("%s=%s is set: it makes bmclib print BMC passwords; unset it", bmclibDebugEnv, v)
+	}
 	secrets := bmc.NewSecrets()
 	log = slog.New(secrets.Handler(log.Handler())).With("component", "bmc")
 	var roots *x509.CertPool
