@@ -93,12 +93,16 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return err
 	}
-	srv, url, err := newAPIServer(ctx, cfg, db, keyring, bmcs.executor, tlsCfg, o.version, log)
+	tf := newTerraform(cfg, db, keyring, log)
+	srv, url, err := newAPIServer(ctx, cfg, db, keyring, bmcs.executor, tlsCfg, o.version, log, tf.option())
 	if err != nil {
 		return err
 	}
 	info.URL = url
 	info.AdminTokenFile = adminTokenPath(cfg)
+	if err := tf.serveAt(ctx, info); err != nil {
+		return err
+	}
 	log.Info("listening", "url", info.URL, "ca_fingerprint", info.CAFingerprint,
 		"admin_token_file", info.AdminTokenFile)
 	if o.onReady != nil {
@@ -106,6 +110,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	watchdog := &machine.Watchdog{DB: db, Log: log.With("component", "watchdog")}
 	return runComponents(ctx, log, append([]component{
+		{"infra", tf.run},
 		{"api", srv.Run},
 		{"watchdog", watchdog.Run},
 	}, append(append(bmcs.components(), dhcpComponents(cfg, db, log)...), netbootComponents(cfg, db, info, log)...)...))
@@ -114,7 +119,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 // newAPIServer listens on cfg.API.Listen (port 0 picks a free port) and
 // builds the API server on that listener. It returns the server's base URL.
 func newAPIServer(ctx context.Context, cfg config.Config, db *store.DB, sealer server.Sealer,
-	executor server.Executor, tlsCfg *tls.Config, v api.Version, log *slog.Logger) (*server.Server, string, error) {
+	executor server.Executor, tlsCfg *tls.Config, v api.Version, log *slog.Logger,
+	opts ...server.Option) (*server.Server, string, error) {
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.API.Listen)
 	if err != nil {
 		return nil, "", fmt.Errorf("api: listen %s: %w", cfg.API.Listen, err)
@@ -128,7 +134,7 @@ func newAPIServer(ctx context.Context, cfg config.Config, db *store.DB, sealer s
 		IdleTimeout:  cfg.API.IdleTimeout.D(),
 		Version:      v,
 	}, server.Deps{DB: db, Sealer: sealer, Executor: executor, Log: log.With("component", "api"), Metrics: prometheus.NewRegistry()},
-		server.WithListener(ln))
+		append(opts, server.WithListener(ln))...)
 	if err != nil {
 		_ = ln.Close()
 		return nil, "", fmt.Errorf("api: %w", err)

@@ -14,6 +14,7 @@ type Config struct {
 	Log       LogConfig       `yaml:"log"`
 	API       APIConfig       `yaml:"api"`
 	Store     StoreConfig     `yaml:"store"`
+	Infra     InfraConfig     `yaml:"infra"`
 	Secrets   SecretsConfig   `yaml:"secrets"`
 	Inventory InventoryConfig `yaml:"inventory"`
 	BMC       BMCConfig       `yaml:"bmc"`

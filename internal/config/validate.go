@@ -28,6 +28,7 @@ func (c *Config) Validate() error {
 	checkEnum(add, "log.level", c.Log.Level, LogLevels)
 	checkEnum(add, "log.format", c.Log.Format, LogFormats)
 	c.validateAPI(add)
+	c.validateInfra(add)
 	c.validateStore(add)
 	c.validateBMC(add)
 	c.validateDHCP(add)

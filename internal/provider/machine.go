@@ -101,29 +101,33 @@ func hardwareSchema() schema.SingleNestedAttribute {
 
 // ValidateConfig checks at plan time what needs no appliance.
 func (r *machineResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m machineModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	// Attributes are read one by one: others may still be unknown here.
+	var mac, state, timeout types.String
+	var labels types.Map
+	for p, dst := range map[string]any{"mac": &mac, "wait_for_state": &state, "wait_timeout": &timeout, "labels": &labels} {
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(p), dst)...)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if v := m.MAC.ValueString(); !m.MAC.IsUnknown() && v != "" {
+	if v := mac.ValueString(); v != "" {
 		if hw, err := net.ParseMAC(v); err != nil || len(hw) != 6 {
 			resp.Diagnostics.AddAttributeError(path.Root("mac"), "Invalid MAC address",
 				fmt.Sprintf("%q is not a MAC address (want six hex pairs, 52:54:00:12:34:56)", v))
 		}
 	}
-	if v := m.WaitForState.ValueString(); v != "" && !slices.Contains(machineStates, v) {
+	if v := state.ValueString(); v != "" && !slices.Contains(machineStates, v) {
 		resp.Diagnostics.AddAttributeError(path.Root("wait_for_state"), "Invalid state",
 			fmt.Sprintf("%q is not a machine state (want one of %v)", v, machineStates))
 	}
-	if v := m.WaitTimeout.ValueString(); v != "" {
+	if v := timeout.ValueString(); v != "" {
 		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
 			resp.Diagnostics.AddAttributeError(path.Root("wait_timeout"), "Invalid duration",
 				fmt.Sprintf("%q is not a positive Go duration (10m, 90s)", v))
 		}
 	}
-	if !m.Labels.IsUnknown() {
-		if _, ok := mapStrings(ctx, &resp.Diagnostics, m.Labels)[rackLabel]; ok {
+	if !labels.IsUnknown() && !labels.IsNull() {
+		if v, ok := labels.Elements()[rackLabel]; ok && !v.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root("labels").AtMapKey(rackLabel), "Use the rack attribute",
 				"the rack label is set by the rack attribute, not in labels")
 		}

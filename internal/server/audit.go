@@ -20,7 +20,7 @@ const maxAuditPath = 200
 
 func mutating(method string) bool {
 	switch method {
-	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, methodLock, methodUnlock:
 		return true
 	}
 	return false

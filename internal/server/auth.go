@@ -62,7 +62,13 @@ func (s *Server) authorize(role string) echo.MiddlewareFunc {
 	}
 }
 
+// bearer returns the token of "Authorization: Bearer <token>", or the
+// password of Basic authentication (Terraform's http backend sends the
+// token that way; the user name is ignored).
 func bearer(r *http.Request) (string, bool) {
+	if _, pw, ok := r.BasicAuth(); ok {
+		return pw, pw != ""
+	}
 	h := r.Header.Get(echo.HeaderAuthorization)
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {

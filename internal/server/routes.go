@@ -57,6 +57,7 @@ func (s *Server) routeTable() []route {
 		{post, v1 + "/tokens", auth.Admin, s.postToken},
 		{del, v1 + "/tokens/:id", auth.Admin, s.deleteToken},
 	}
+	rs = append(rs, s.terraformRoutes()...)
 	for _, k := range objectKinds {
 		rs = append(rs,
 			route{get, v1 + "/" + k.plural, auth.Viewer, s.listObjects(k.kind)},

@@ -132,6 +132,7 @@ type Server struct {
 	lists     listCache
 	model     listModel
 	listener  net.Listener
+	terraform Terraform // http backend state and sites (tfstate.go)
 	heartbeat time.Duration
 	now       func() time.Time
 
