@@ -195,7 +195,7 @@ func TestEnvBadValueNamesVariable(t *testing.T) {
 
 func TestEnvVarsListed(t *testing.T) {
 	assert.Contains(t, EnvVars(), "SLIPWAY_INVENTORY_PATHS")
-	assert.Len(t, EnvVars(), 16)
+	assert.Len(t, EnvVars(), 18)
 }
 
 func TestDurationRoundTrip(t *testing.T) {
