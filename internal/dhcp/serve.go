@@ -133,6 +133,7 @@ func (s *Server) handle(ctx context.Context, pkt inbound) {
 	m.latency.Observe(time.Since(start).Seconds())
 	if p.Drop != "" {
 		m.dropped.WithLabelValues(p.Drop).Inc()
+		s.log.Debug("dhcp: dropped", "reason", p.Drop, "mac", p.MAC, "iface", pkt.in.Iface, "peer", pkt.in.Peer.String())
 		return
 	}
 	var send func()
