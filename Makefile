@@ -34,7 +34,7 @@ TF_CLI_CONFIG        := $(TF_DIR)/terraformrc
 PROVIDER_BIN         := $(TF_MIRROR)/registry.terraform.io/slipway-dev/slipway/$(PROVIDER_VERSION)/linux_amd64/terraform-provider-slipway_v$(PROVIDER_VERSION)
 
 # Debian packages the test suites drive for real.
-APT_PACKAGES := postgresql procps curl ca-certificates git openipmi ipmitool redfishtool qemu-system-x86 ipxe tftp-hpa atftp tftpd-hpa nginx wrk kea-dhcp4-server kea-admin dnsmasq isc-dhcp-relay isc-dhcp-client busybox iproute2
+APT_PACKAGES := postgresql procps curl ca-certificates git openipmi ipmitool redfishtool qemu-system-x86 ipxe tftp-hpa atftp tftpd-hpa nginx wrk kea-dhcp4-server kea-admin dnsmasq isc-dhcp-relay isc-dhcp-client busybox iproute2 chromium nodejs npm
 
 # Where `make run` listens.
 RUN_LISTEN ?= 127.0.0.1:8443
@@ -44,12 +44,24 @@ RUN_BOOT_LISTEN ?= 127.0.0.1:8080
 
 export PATH := $(BIN):$(PATH)
 
-.PHONY: terraform provider tfdocs build run test deps tools fmt-check vet lint unit e2e bench bench-api clean
+.PHONY: web terraform provider tfdocs build run test deps tools fmt-check vet lint unit e2e bench bench-api clean
 
 ## build: the slipway binary into .cache/bin, terraform $(TERRAFORM_VERSION) and the provider mirror
-build: terraform provider
+build: web terraform provider
 	@command -v $(GO) >/dev/null || { echo "Go is required (expected at /usr/local/go/bin)"; exit 1; }
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/slipway ./cmd/slipway
+
+## web: the web UI's third-party JavaScript (htmx and its SSE extension) from npm, pinned by
+## web/package-lock.json, copied into web/static/vendor (git-ignored) where go:embed takes it.
+## Without it the UI still builds and works as plain forms, without live updates.
+WEB_VENDOR := web/static/vendor
+web: $(WEB_VENDOR)/.stamp
+
+$(WEB_VENDOR)/.stamp: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --ignore-scripts
+	@mkdir -p $(WEB_VENDOR)
+	cp web/node_modules/htmx.org/dist/htmx.min.js web/node_modules/htmx-ext-sse/dist/sse.js $(WEB_VENDOR)/
+	@touch $@
 
 ## run: build, then serve on $(RUN_LISTEN) with the example site applied (Ctrl-C stops)
 run: build
@@ -114,9 +126,9 @@ tfdocs: terraform
 	  --tf-version $(TERRAFORM_VERSION:v%=%)
 
 ## unit: unit and loopback tests with the race detector; the store suite also runs on PostgreSQL
-unit: deps terraform provider
+unit: deps web terraform provider
 	TF_ACC=1 TF_ACC_TERRAFORM_PATH=$(TERRAFORM) TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG) SLIPWAY_TF_MIRROR=$(TF_MIRROR) \
-	SLIPWAY_TEST_POSTGRES=require SLIPWAY_NETNS=1 $(GO) test -race -count=1 -timeout 15m ./...
+	SLIPWAY_TEST_POSTGRES=require SLIPWAY_NETNS=1 SLIPWAY_TEST_BROWSER=require $(GO) test -race -count=1 -timeout 15m ./...
 
 ## e2e: process-level tests of the real binary (kill -9 mid-apply, concurrent applies, make-run flow)
 e2e: build

@@ -98,6 +98,10 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return err
 	}
+	pages, err := newUI(db, srv, log)
+	if err != nil {
+		return err
+	}
 	info.URL = url
 	info.AdminTokenFile = adminTokenPath(cfg)
 	if err := tf.serveAt(ctx, info); err != nil {
@@ -112,6 +116,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	return runComponents(ctx, log, append([]component{
 		{"infra", tf.run},
 		{"api", srv.Run},
+		{"ui", pages.Run},
 		{"watchdog", watchdog.Run},
 	}, append(append(bmcs.components(), dhcpComponents(cfg, db, log)...), netbootComponents(cfg, db, info, log)...)...))
 }

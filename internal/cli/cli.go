@@ -89,6 +89,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.versionCommand(),
 	)
 	root.AddCommand(a.bmcCommands()...)
+	root.AddCommand(a.userCommand())
 	a.addSiteCommands(root)
 	return root
 }

@@ -56,34 +56,45 @@ func (s *Server) postAction(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	op := &store.Operation{ID: newOperationID(), Machine: c.Param("name"), Action: req.Action, Actor: actorOf(c)}
+	ref, err := s.Act(c.Request().Context(), actorOf(c), c.Param("name"), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusAccepted, ref)
+}
+
+// Act carries out an action on a machine for actor exactly as POST
+// .../actions does (the web UI calls it too): the errors are the ones the
+// API maps to 400, 404 and 409.
+func (s *Server) Act(ctx context.Context, actor, name string, req api.ActionRequest) (api.OperationRef, error) {
+	op := &store.Operation{ID: newOperationID(), Machine: name, Action: req.Action, Actor: actor}
 	if len(req.Params) > 0 {
 		op.Params, _ = json.Marshal(req.Params) // a map of strings always encodes
 	}
 	var err error
 	switch {
 	case slices.Contains(lifecycleActions(), machine.Trigger(req.Action)):
-		err = s.lifecycleAction(c, op, req.Params["reason"])
+		err = s.lifecycleAction(ctx, op, req.Params["reason"])
 	case slices.Contains(bmcActions(), req.Action):
-		err = s.bmcAction(c, op, req.Params)
+		err = s.bmcAction(ctx, op, req.Params)
 	default:
-		return badRequest("action", "unknown action %q (one of %v %v)", req.Action, lifecycleActions(), bmcActions())
+		err = badRequest("action", "unknown action %q (one of %v %v)", req.Action, lifecycleActions(), bmcActions())
 	}
 	if err != nil {
-		return err
+		return api.OperationRef{}, err
 	}
-	return writeJSON(c, http.StatusAccepted, api.OperationRef{ID: op.ID, URL: "/api/v1/operations/" + op.ID})
+	return api.OperationRef{ID: op.ID, URL: "/api/v1/operations/" + op.ID}, nil
 }
 
 // lifecycleAction applies the trigger and records the operation in one
 // transaction. A refused transition is recorded as a failed operation and
 // answered 409.
-func (s *Server) lifecycleAction(c echo.Context, op *store.Operation, reason string) error {
+func (s *Server) lifecycleAction(ctx context.Context, op *store.Operation, reason string) error {
 	if reason == "" {
 		reason = "requested by " + op.Actor
 	}
 	var refused error
-	err := s.db.Update(c.Request().Context(), func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		refused = nil
 		op.Status, op.Message = store.OpSucceeded, ""
 		cause := machine.Cause{Reason: "operator", Message: reason, Actor: op.Actor}
@@ -105,7 +116,7 @@ func (s *Server) lifecycleAction(c echo.Context, op *store.Operation, reason str
 
 // bmcAction records a pending operation and starts it; with no Executor
 // the operation is recorded failed at once (never a false success).
-func (s *Server) bmcAction(c echo.Context, op *store.Operation, params map[string]string) error {
+func (s *Server) bmcAction(ctx context.Context, op *store.Operation, params map[string]string) error {
 	if op.Action == "bootdev" && !slices.Contains(bootDevices(), params["device"]) {
 		return badRequest("params.device", "bootdev needs a device, one of %v", bootDevices())
 	}
@@ -116,7 +127,7 @@ func (s *Server) bmcAction(c echo.Context, op *store.Operation, params map[strin
 	if s.executor == nil {
 		op.Status, op.Message = store.OpFailed, msgNoDriver
 	}
-	err := s.db.Update(c.Request().Context(), func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		if _, err := tx.GetMachine(op.Machine); err != nil {
 			return err
 		}
