@@ -16,12 +16,11 @@ import (
 // dhcpComponents builds the DHCP server (none when dhcp.enabled is false).
 // A server that cannot be built is a component that fails at start, so the
 // appliance stops with the reason.
-func dhcpComponents(cfg config.Config, db *store.DB, log *slog.Logger) []component {
+func dhcpComponents(cfg config.Config, db *store.DB, reg prometheus.Registerer, log *slog.Logger) []component {
 	if !cfg.DHCP.Enabled {
 		return nil
 	}
-	srv, err := dhcp.New(dhcpConfig(cfg.DHCP), dhcp.Deps{DB: db, Log: log.With("component", "dhcp"),
-		Metrics: prometheus.NewRegistry()})
+	srv, err := dhcp.New(dhcpConfig(cfg.DHCP), dhcp.Deps{DB: db, Log: log.With("component", "dhcp"), Metrics: reg})
 	if err != nil {
 		return []component{{"dhcp", func(context.Context) error { return fmt.Errorf("dhcp: %w", err) }}}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
 	"net/netip"
 	"net/url"
@@ -21,19 +22,19 @@ import (
 // when netboot.enabled is false). Set-up that fails (the ipxe package is
 // missing, a directory cannot be opened) is a component that fails at
 // start, so the appliance stops with the reason.
-func netbootComponents(cfg config.Config, db *store.DB, info Info, log *slog.Logger) []component {
+func netbootComponents(cfg config.Config, db *store.DB, info Info, reg prometheus.Registerer, log *slog.Logger) []component {
 	if !cfg.Netboot.Enabled {
 		return nil
 	}
 	n := cfg.Netboot.WithDefaults(cfg.DataDir)
-	t, b, err := newNetboot(n, db, info, log)
+	t, b, err := newNetboot(n, db, info, reg, log)
 	if err != nil {
 		return []component{{"netboot", func(context.Context) error { return fmt.Errorf("netboot: %w", err) }}}
 	}
 	return []component{{"tftp", t.Run}, {"boot", b.Run}}
 }
 
-func newNetboot(n config.NetbootConfig, db *store.DB, info Info, log *slog.Logger) (*tftp.Server, *boot.Server, error) {
+func newNetboot(n config.NetbootConfig, db *store.DB, info Info, reg prometheus.Registerer, log *slog.Logger) (*tftp.Server, *boot.Server, error) {
 	if err := tftp.PrepareRoot(n.TFTPRoot, n.IPXEDir); err != nil {
 		return nil, nil, err
 	}
@@ -41,7 +42,7 @@ func newNetboot(n config.NetbootConfig, db *store.DB, info Info, log *slog.Logge
 		return nil, nil, fmt.Errorf("images dir: %w", err)
 	}
 	t, err := tftp.New(tftp.Config{Listen: n.TFTPListen, Root: n.TFTPRoot, MaxTransfers: n.MaxTFTPTransfers},
-		tftp.Deps{DB: db, Leases: storeLeases{db: db}, Log: log.With("component", "tftp")})
+		tftp.Deps{DB: db, Leases: storeLeases{db: db}, Log: log.With("component", "tftp"), Metrics: reg})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -49,7 +50,7 @@ func newNetboot(n config.NetbootConfig, db *store.DB, info Info, log *slog.Logge
 		Listen: n.HTTPListen, AdvertiseURL: n.AdvertiseURL, APIPort: portOf(info.URL),
 		CAFingerprint: info.CAFingerprint, TFTPRoot: n.TFTPRoot, AgentDir: n.AgentDir, ImagesDir: n.ImagesDir,
 		TokenTTL: n.BootTokenTTL.D(),
-	}, boot.Deps{DB: db, Log: log.With("component", "boot")})
+	}, boot.Deps{DB: db, Log: log.With("component", "boot"), Metrics: reg})
 	if err != nil {
 		return nil, nil, err
 	}

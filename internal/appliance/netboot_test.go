@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +71,18 @@ func TestNetbootWired(t *testing.T) {
 	require.NoError(t, err, string(out))
 	got, _ := os.ReadFile(local)
 	assert.Equal(t, "binary undionly.kpxe", string(got))
+
+	// Every component's metrics are served at the API's /metrics.
+	require.Eventually(t, func() bool {
+		resp, err := r.httpClient().Get(r.info.URL + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), `slipway_tftp_transfers_total{result="ok"} 1`) &&
+			strings.Contains(string(b), "slipway_http_request_duration_seconds")
+	}, 10*time.Second, 50*time.Millisecond, "tftp metrics missing from /metrics")
 }
 
 func TestNetbootNeedsIPXE(t *testing.T) {
