@@ -140,7 +140,8 @@ test: deps tools fmt-check vet lint unit e2e
 
 ## bench: performance figures printed side by side (see test/bench/README.md)
 bench: build
-	SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./test/bench/...
+	SLIPWAY_BIN=$(BIN)/slipway TF_ACC=1 TF_ACC_TERRAFORM_PATH=$(TERRAFORM) TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG) \
+	SLIPWAY_TF_MIRROR=$(TF_MIRROR) $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./test/bench/...
 
 clean:
 	rm -rf $(CACHE)
