@@ -89,12 +89,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err := prepare(ctx, db, cfg, log, o.now()); err != nil {
 		return err
 	}
+	// One registry for every component's metrics, served at /metrics.
+	reg := prometheus.NewRegistry()
 	bmcs, err := newBMC(cfg.BMC, db, keyring, log)
 	if err != nil {
 		return err
 	}
 	tf := newTerraform(cfg, db, keyring, log)
-	srv, url, err := newAPIServer(ctx, cfg, db, keyring, bmcs.executor, tlsCfg, o.version, log, tf.option())
+	srv, url, err := newAPIServer(ctx, cfg, db, keyring, bmcs.executor, tlsCfg, o.version, reg, log, tf.option())
 	if err != nil {
 		return err
 	}
@@ -118,13 +120,13 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		{"api", srv.Run},
 		{"ui", pages.Run},
 		{"watchdog", watchdog.Run},
-	}, append(append(bmcs.components(), dhcpComponents(cfg, db, log)...), netbootComponents(cfg, db, info, log)...)...))
+	}, append(append(bmcs.components(), dhcpComponents(cfg, db, reg, log)...), netbootComponents(cfg, db, info, reg, log)...)...))
 }
 
 // newAPIServer listens on cfg.API.Listen (port 0 picks a free port) and
 // builds the API server on that listener. It returns the server's base URL.
 func newAPIServer(ctx context.Context, cfg config.Config, db *store.DB, sealer server.Sealer,
-	executor server.Executor, tlsCfg *tls.Config, v api.Version, log *slog.Logger,
+	executor server.Executor, tlsCfg *tls.Config, v api.Version, reg server.Registry, log *slog.Logger,
 	opts ...server.Option) (*server.Server, string, error) {
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.API.Listen)
 	if err != nil {
@@ -138,7 +140,7 @@ func newAPIServer(ctx context.Context, cfg config.Config, db *store.DB, sealer s
 		WriteTimeout: cfg.API.WriteTimeout.D(),
 		IdleTimeout:  cfg.API.IdleTimeout.D(),
 		Version:      v,
-	}, server.Deps{DB: db, Sealer: sealer, Executor: executor, Log: log.With("component", "api"), Metrics: prometheus.NewRegistry()},
+	}, server.Deps{DB: db, Sealer: sealer, Executor: executor, Log: log.With("component", "api"), Metrics: reg},
 		append(opts, server.WithListener(ln))...)
 	if err != nil {
 		_ = ln.Close()
