@@ -60,7 +60,8 @@ func seedSite(t *testing.T, db *store.DB) {
 	}))
 }
 
-func startLoopback(t *testing.T, db *store.DB, cfg Config) *loopback {
+// startLoopback starts a server; prepare (optional) adjusts it before Run.
+func startLoopback(t *testing.T, db *store.DB, cfg Config, prepare ...func(*Server)) *loopback {
 	t.Helper()
 	lb := &loopback{db: db, reg: prometheus.NewRegistry(), ports: map[listenKey]*net.UDPAddr{}}
 	srv, err := New(cfg, Deps{
@@ -78,6 +79,9 @@ func startLoopback(t *testing.T, db *store.DB, cfg Config) *loopback {
 	})
 	require.NoError(t, err)
 	lb.srv = srv
+	for _, fn := range prepare {
+		fn(srv)
+	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
@@ -230,14 +234,15 @@ func TestServerNoAddressTwice(t *testing.T) {
 func TestServerSurvivesPanicsAndGarbage(t *testing.T) {
 	db := openStore(t, filepath.Join(t.TempDir(), "s.db"))
 	seedSite(t, db)
-	lb := startLoopback(t, db, Config{})
 	boom := handler{"boom", func(p *Packet) verdict {
 		if p.MAC == "52:54:00:00:00:66" {
 			panic("boom")
 		}
 		return next
 	}}
-	lb.srv.e.handlers = append([]handler{lb.srv.e.handlers[0], boom}, lb.srv.e.handlers[1:]...)
+	lb := startLoopback(t, db, Config{}, func(s *Server) {
+		s.e.handlers = append([]handler{s.e.handlers[0], boom}, s.e.handlers[1:]...)
+	})
 
 	conn, err := net.Dial("udp4", lb.addr("eth0", ServerPort).String())
 	require.NoError(t, err)
