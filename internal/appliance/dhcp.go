@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,7 +21,7 @@ func dhcpComponents(cfg config.Config, db *store.DB, reg prometheus.Registerer, 
 	if !cfg.DHCP.Enabled {
 		return nil
 	}
-	srv, err := dhcp.New(dhcpConfig(cfg.DHCP), dhcp.Deps{DB: db, Log: log.With("component", "dhcp"), Metrics: reg})
+	srv, err := dhcp.New(dhcpConfig(cfg.DHCP, cfg.Netboot.WithDefaults(cfg.DataDir)), dhcp.Deps{DB: db, Log: log.With("component", "dhcp"), Metrics: reg})
 	if err != nil {
 		return []component{{"dhcp", func(context.Context) error { return fmt.Errorf("dhcp: %w", err) }}}
 	}
@@ -28,8 +29,10 @@ func dhcpComponents(cfg config.Config, db *store.DB, reg prometheus.Registerer, 
 }
 
 // dhcpConfig maps the config file's dhcp section onto the server's Config
-// (zero values take the server's defaults).
-func dhcpConfig(c config.DHCPConfig) dhcp.Config {
+// (zero values take the server's defaults). The boot URL handed to iPXE is,
+// in order: dhcp.bootURL, netboot.advertiseURL, or the server's address on
+// the client's network with the boot HTTP server's port.
+func dhcpConfig(c config.DHCPConfig, n config.NetbootConfig) dhcp.Config {
 	out := dhcp.Config{
 		LeaseTime:      c.LeaseTime.D(),
 		OfferTimeout:   c.OfferTimeout.D(),
@@ -41,9 +44,16 @@ func dhcpConfig(c config.DHCPConfig) dhcp.Config {
 		BootFiles: dhcp.BootFiles{BIOS: c.BootFiles.BIOS, UEFI: c.BootFiles.UEFI, ARM64: c.BootFiles.ARM64,
 			HTTP: c.BootFiles.HTTP, ARM64HTTP: c.BootFiles.ARM64HTTP},
 	}
-	if c.BootURL != "" {
-		base := c.BootURL
+	base := c.BootURL
+	if base == "" {
+		base = n.AdvertiseURL
+	}
+	if base != "" {
 		out.BootURL = func(netip.Addr) string { return base }
+		return out
+	}
+	if _, port, err := net.SplitHostPort(n.HTTPListen); err == nil && port != "" && port != "0" {
+		out.BootURL = func(server netip.Addr) string { return "http://" + net.JoinHostPort(server.String(), port) }
 	}
 	return out
 }
