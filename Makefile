@@ -34,7 +34,7 @@ TF_CLI_CONFIG        := $(TF_DIR)/terraformrc
 PROVIDER_BIN         := $(TF_MIRROR)/registry.terraform.io/slipway-dev/slipway/$(PROVIDER_VERSION)/linux_amd64/terraform-provider-slipway_v$(PROVIDER_VERSION)
 
 # Debian packages the test suites drive for real.
-APT_PACKAGES := postgresql procps curl ca-certificates git openipmi ipmitool redfishtool qemu-system-x86 ipxe tftp-hpa atftp tftpd-hpa nginx wrk kea-dhcp4-server kea-admin dnsmasq isc-dhcp-relay isc-dhcp-client busybox iproute2 chromium nodejs npm
+APT_PACKAGES := postgresql procps curl ca-certificates git openipmi ipmitool redfishtool qemu-system-x86 ipxe tftp-hpa atftp tftpd-hpa nginx wrk kea-dhcp4-server kea-admin dnsmasq isc-dhcp-relay isc-dhcp-client busybox iproute2 chromium
 
 # Where `make run` listens.
 RUN_LISTEN ?= 127.0.0.1:8443
@@ -58,6 +58,7 @@ WEB_VENDOR := web/static/vendor
 web: $(WEB_VENDOR)/.stamp
 
 $(WEB_VENDOR)/.stamp: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps APT_PACKAGES=
 	cd web && npm ci --no-audit --no-fund --ignore-scripts
 	@mkdir -p $(WEB_VENDOR)
 	cp web/node_modules/htmx.org/dist/htmx.min.js web/node_modules/htmx-ext-sse/dist/sse.js $(WEB_VENDOR)/
@@ -84,6 +85,10 @@ deps:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@# npm for the web UI's vendored JavaScript: Debian's nodejs + npm only when no npm is on the
+	@# machine (a NodeSource nodejs already carries npm and conflicts with Debian's npm package).
+	@command -v npm >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs npm; }
 
 ## tools: pinned linters into .cache/bin
 tools: $(BIN)/staticcheck-$(STATICCHECK_VERSION)
