@@ -74,7 +74,8 @@ run: build
 	@dpkg-query -W -f='$${Status}' ipxe 2>/dev/null | grep -q 'ok installed' || $(MAKE) --no-print-directory deps APT_PACKAGES=ipxe
 	SLIPWAY_INVENTORY_PATHS=$(CURDIR)/deploy/examples/site \
 	SLIPWAY_NETBOOT_TFTP_LISTEN=$(RUN_TFTP_LISTEN) SLIPWAY_NETBOOT_HTTP_LISTEN=$(RUN_BOOT_LISTEN) \
-	  exec $(BIN)/slipway serve --config $(CURDIR)/deploy/examples/slipway.yaml \
+	SLIPWAY_INFRA_TERRAFORM=$(TERRAFORM) SLIPWAY_INFRA_PROVIDER_MIRROR=$(TF_MIRROR) \
+	  exec $(BIN)/slipway serve --config $(CURDIR)/deploy/examples/run.yaml \
 	    --data-dir $(RUN_DIR) --listen $(RUN_LISTEN)
 
 ## deps: Debian packages the tests need (installed only when missing)

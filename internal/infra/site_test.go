@@ -38,7 +38,7 @@ func TestSitePlanApply(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, infra.StatusPlanned, first.Status, "output:\n%s\nerror: %s", first.Output, first.Error)
 	assert.Contains(t, first.Diff, `+ module.site.module.rack.slipway_machine.this["r1-u05"] (create)`)
-	assert.Contains(t, first.Diff, `mac: (none) → "52:54:00:77:00:05"`)
+	assert.Contains(t, first.Diff, `mac: (none) → "52:54:00:77:02:05"`)
 	assert.Contains(t, first.Diff, "password: (sensitive value)")
 	assert.NotContains(t, first.Diff, `"password"`)
 	assert.Equal(t, "Plan: 5 to add, 0 to change, 0 to destroy.", first.Summary)
@@ -55,7 +55,7 @@ func TestSitePlanApply(t *testing.T) {
 	ms, err := c.Machines(ctx, api.MachineQuery{Labels: []string{"rack=r1"}})
 	require.NoError(t, err)
 	require.Len(t, ms.Items, 2)
-	cl, err := c.Object(ctx, inventory.KindCluster, "edge-1")
+	cl, err := c.Object(ctx, inventory.KindCluster, "edge-r1")
 	require.NoError(t, err)
 	assert.Contains(t, string(cl.Spec), `"machines":["r1-u05"]`)
 
@@ -70,7 +70,7 @@ func TestSitePlanApply(t *testing.T) {
 	_, err = c.Apply(ctx, api.ApplyRequest{Files: []inventory.File{{Name: "oob.yaml", Content: `apiVersion: slipway.dev/v1alpha1
 kind: Machine
 metadata: {name: r1-u06, labels: {rack: r1, unit: "6", role: storage}}
-spec: {mac: "52:54:00:77:00:06", network: lab, ip: 198.18.0.106, bmc: {address: "ipmi://198.18.0.1:6236", credentialsRef: r1-bmc}, hardware: {cpus: 1, memoryGiB: 1, disks: [{sizeGiB: 8}]}}
+spec: {mac: "52:54:00:77:02:06", network: r1-net, ip: 198.18.1.106, bmc: {address: "ipmi://198.18.1.1:6246", credentialsRef: r1-bmc}, hardware: {cpus: 1, memoryGiB: 1, disks: [{sizeGiB: 8}]}}
 `}}})
 	require.NoError(t, err)
 	drift, err := c.PlanSite(ctx, "lab")

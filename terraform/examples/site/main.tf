@@ -12,7 +12,7 @@ terraform {
 variable "rack" {
   description = "The rack's name."
   type        = string
-  default     = "r1"
+  default     = "r2"
 }
 
 variable "machines" {
@@ -25,8 +25,8 @@ variable "machines" {
     labels      = optional(map(string), {})
   }))
   default = [
-    { unit = 5, mac = "52:54:00:77:00:05", bmc_address = "ipmi://198.18.0.1:6235", ip = "198.18.0.105", labels = { role = "control-plane" } },
-    { unit = 6, mac = "52:54:00:77:00:06", bmc_address = "ipmi://198.18.0.1:6236", ip = "198.18.0.106", labels = { role = "worker" } },
+    { unit = 5, mac = "52:54:00:77:02:05", bmc_address = "ipmi://198.18.1.1:6245", ip = "198.18.1.105", labels = { role = "control-plane" } },
+    { unit = 6, mac = "52:54:00:77:02:06", bmc_address = "ipmi://198.18.1.1:6246", ip = "198.18.1.106", labels = { role = "worker" } },
   ]
 }
 
@@ -38,13 +38,13 @@ variable "bmc_password" {
 }
 
 resource "slipway_network" "lab" {
-  name        = "lab"
-  interface   = "br-lab"
-  subnet      = "198.18.0.0/24"
-  gateway     = "198.18.0.1"
-  dns         = ["198.18.0.1"]
-  range_start = "198.18.0.200"
-  range_end   = "198.18.0.250"
+  name        = "${var.rack}-net"
+  interface   = "slipway1"
+  subnet      = "198.18.1.0/24"
+  gateway     = "198.18.1.1"
+  dns         = ["198.18.1.1"]
+  range_start = "198.18.1.200"
+  range_end   = "198.18.1.250"
   discovery   = true
 }
 
@@ -65,8 +65,8 @@ module "rack" {
 
 module "cluster" {
   source                 = "../../modules/cluster"
-  name                   = "edge-1"
-  kubernetes_version     = "v1.31.4"
+  name                   = "edge-${var.rack}"
+  kubernetes_version     = "v1.37.2"
   control_plane_selector = { rack = var.rack, role = "control-plane" }
   worker_selector        = { rack = var.rack, role = "worker" }
   machine_ids            = module.rack.ids
