@@ -30,6 +30,7 @@ type terraform struct {
 	state  *tfstate.Service
 	runner *infra.Runner
 	log    *slog.Logger
+	sites  bool // any site configured: the runner needs an API token
 }
 
 func newTerraform(cfg config.Config, db *store.DB, keys *secret.Keyring, log *slog.Logger) *terraform {
@@ -43,7 +44,7 @@ func newTerraform(cfg config.Config, db *store.DB, keys *secret.Keyring, log *sl
 		Sites:          cfg.Infra.Sites,
 		WorkDir:        filepath.Join(cfg.DataDir, InfraDir),
 	}, db, keys, st, log)
-	return &terraform{db: db, state: st, runner: r, log: log}
+	return &terraform{db: db, state: st, runner: r, log: log, sites: len(cfg.Infra.Sites) > 0}
 }
 
 func driftInterval(d time.Duration) time.Duration {
@@ -57,7 +58,8 @@ func (t *terraform) option() server.Option {
 	return server.WithTerraform(server.Terraform{State: t.state, Sites: t.runner})
 }
 
-// serveAt gives the runner the API's address and a fresh operator token.
+// serveAt gives the runner the API's address and a fresh token, replacing
+// the previous start's. With no sites configured no token exists at all.
 func (t *terraform) serveAt(ctx context.Context, info Info) error {
 	secretTok, tok, err := auth.New(infraTokenName, auth.Admin, "system", 0, time.Now())
 	if err != nil {
@@ -74,6 +76,9 @@ func (t *terraform) serveAt(ctx context.Context, info Info) error {
 					return err
 				}
 			}
+		}
+		if !t.sites {
+			return nil
 		}
 		return tx.CreateToken(&tok)
 	})
