@@ -29,11 +29,10 @@ const testPassword = "correct horse battery"
 // harness is the API server with the UI mounted, on a real SQLite store,
 // behind an HTTPS httptest server.
 type harness struct {
-	t   testing.TB
-	db  *store.DB
-	ts  *httptest.Server
-	ui  *ui.UI
-	now time.Time
+	t  testing.TB
+	db *store.DB
+	ts *httptest.Server
+	ui *ui.UI
 }
 
 // fixedNow is the clock of golden tests.

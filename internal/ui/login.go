@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/crypto/bcrypt"
@@ -84,7 +85,7 @@ func (u *UI) login(c echo.Context) error {
 	}
 	raw := randomToken()
 	h := sha256.Sum256([]byte(raw))
-	s := store.Session{Hash: h[:], User: user.Name, CSRF: randomToken(), ExpiresAt: u.now().Add(SessionTTL)}
+	s := store.Session{Hash: h[:], User: user.Name, CSRF: randomToken(), ExpiresAt: time.Now().Add(SessionTTL)}
 	err = u.db.Update(c.Request().Context(), func(tx *store.Tx) error {
 		if _, err := tx.DeleteExpiredSessions(tx.Now()); err != nil {
 			return err

@@ -177,7 +177,9 @@ func buildTimeline(m *machineView, evs []store.Event, now time.Time) timeline {
 		if v.Began.IsZero() {
 			v.Began = e.Time
 		}
-		v.Ended = e.Time
+		if classify(e, reached) != "" { // an event of no phase does not extend one
+			v.Ended = e.Time
+		}
 		v.Events = append(v.Events, *e)
 		if current == phaseIndex("install") {
 			v.Progress = progressOf(e, v.Progress)
