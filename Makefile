@@ -44,7 +44,7 @@ RUN_BOOT_LISTEN ?= 127.0.0.1:8080
 
 export PATH := $(BIN):$(PATH)
 
-.PHONY: web terraform provider tfdocs build run test deps tools fmt-check vet lint unit e2e bench bench-api clean
+.PHONY: web terraform provider tfdocs tfdocs-check build run test deps tools fmt-check vet lint unit e2e bench bench-api clean
 
 ## build: the slipway binary into .cache/bin, terraform $(TERRAFORM_VERSION) and the provider mirror
 build: web terraform provider
@@ -124,12 +124,24 @@ provider:
 	@cmp -s $(TF_CLI_CONFIG).tmp $(TF_CLI_CONFIG) 2>/dev/null && rm $(TF_CLI_CONFIG).tmp || mv $(TF_CLI_CONFIG).tmp $(TF_CLI_CONFIG)
 	@echo "terraform: export TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG); $(TERRAFORM) init && $(TERRAFORM) apply"
 
-## tfdocs: regenerate the provider docs in terraform/docs (terraform-plugin-docs)
-tfdocs: terraform
-	cd terraform && $(GO) run github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs@$(TFPLUGINDOCS_VERSION) generate \
-	  --provider-dir .. --provider-name slipway --rendered-provider-name Slipway \
-	  --rendered-website-dir terraform/docs --examples-dir terraform/examples --website-source-dir terraform/templates \
-	  --tf-version $(TERRAFORM_VERSION:v%=%)
+## tfdocs: regenerate the provider docs in terraform/docs with terraform-plugin-docs, from the
+## schema our terraform reports for the mirrored provider (no registry, no terraform download)
+TF_SCHEMA := $(TF_DIR)/schema.json
+tfdocs: terraform provider
+	@mkdir -p $(TF_DIR)/schema-root
+	@printf 'terraform {\n  required_providers {\n    slipway = { source = "slipway-dev/slipway" }\n  }\n}\n' > $(TF_DIR)/schema-root/main.tf
+	cd $(TF_DIR)/schema-root && rm -rf .terraform .terraform.lock.hcl && TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG) $(TERRAFORM) init -input=false >/dev/null
+	cd $(TF_DIR)/schema-root && TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG) $(TERRAFORM) providers schema -json \
+	  | sed 's#"registry.terraform.io/slipway-dev/slipway"#"slipway"#' > $(TF_SCHEMA)
+	$(GO) run github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs@$(TFPLUGINDOCS_VERSION) generate \
+	  --provider-dir $(CURDIR) --provider-name slipway --rendered-provider-name Slipway \
+	  --providers-schema $(TF_SCHEMA) --rendered-website-dir terraform/docs \
+	  --examples-dir terraform/examples --website-source-dir terraform/templates
+
+## tfdocs-check: the committed provider docs match the provider's schema
+tfdocs-check: tfdocs
+	@git diff --exit-code --stat -- terraform/docs || { echo "terraform/docs is stale: run make tfdocs and commit"; exit 1; }
+	@test -z "$$(git ls-files --others --exclude-standard terraform/docs)" || { echo "terraform/docs has new pages: run make tfdocs and commit"; exit 1; }
 
 ## unit: unit and loopback tests with the race detector; the store suite also runs on PostgreSQL
 unit: deps web terraform provider
@@ -141,7 +153,7 @@ e2e: build
 	SLIPWAY_E2E=1 SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -timeout 15m ./test/e2e/...
 
 ## test: everything CI runs
-test: deps tools fmt-check vet lint unit e2e
+test: deps tools fmt-check vet lint unit e2e tfdocs-check
 	@echo "all tests passed"
 
 ## bench: performance figures printed side by side (see test/bench/README.md)
