@@ -34,7 +34,7 @@ TF_CLI_CONFIG        := $(TF_DIR)/terraformrc
 PROVIDER_BIN         := $(TF_MIRROR)/registry.terraform.io/slipway-dev/slipway/$(PROVIDER_VERSION)/linux_amd64/terraform-provider-slipway_v$(PROVIDER_VERSION)
 
 # Debian packages the test suites drive for real.
-APT_PACKAGES := postgresql procps curl ca-certificates git openipmi ipmitool redfishtool qemu-system-x86 ipxe tftp-hpa atftp tftpd-hpa nginx wrk kea-dhcp4-server kea-admin dnsmasq isc-dhcp-relay isc-dhcp-client busybox-static iproute2 chromium
+APT_PACKAGES := postgresql procps curl ca-certificates git openipmi ipmitool redfishtool qemu-system-x86 ipxe tftp-hpa atftp tftpd-hpa nginx wrk kea-dhcp4-server kea-admin dnsmasq isc-dhcp-relay isc-dhcp-client busybox-static iproute2 chromium linux-image-amd64 cpio ovmf
 
 # Where `make run` listens.
 RUN_LISTEN ?= 127.0.0.1:8443
@@ -44,7 +44,7 @@ RUN_BOOT_LISTEN ?= 127.0.0.1:8080
 
 export PATH := $(BIN):$(PATH)
 
-.PHONY: web terraform provider tfdocs tfdocs-check build run test deps tools fmt-check vet lint unit e2e bench bench-api clean
+.PHONY: web terraform provider tfdocs tfdocs-check build run test deps tools fmt-check vet lint unit e2e e2e-netboot bench bench-api clean
 
 ## build: the slipway binary into .cache/bin, terraform $(TERRAFORM_VERSION) and the provider mirror
 build: web terraform provider
@@ -152,8 +152,13 @@ unit: deps web terraform provider
 e2e: build
 	SLIPWAY_E2E=1 SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -timeout 15m ./test/e2e/...
 
+## e2e-netboot: QEMU (TCG) nodes netboot through the appliance in a namespace: BIOS (iPXE ROM) and
+## UEFI (OVMF native PXE → TFTP snponly.efi → iPXE), each to a test initramfs marker (~2 min, root)
+e2e-netboot: deps build
+	SLIPWAY_VM=1 SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -v -timeout 15m -run . ./test/netboot/...
+
 ## test: everything CI runs
-test: deps tools fmt-check vet lint unit e2e tfdocs-check
+test: deps tools fmt-check vet lint unit e2e e2e-netboot tfdocs-check
 	@echo "all tests passed"
 
 ## bench: performance figures printed side by side (see test/bench/README.md)

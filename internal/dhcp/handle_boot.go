@@ -3,8 +3,6 @@ package dhcp
 import (
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/iana"
-
-	"github.com/slipway-dev/slipway/internal/inventory"
 )
 
 // boot adds what a network-booting client needs to an OFFER or ACK:
@@ -36,10 +34,11 @@ func (e *engine) boot(p *Packet) verdict {
 		r.ServerIPAddr = toIP(p.Server)
 		r.UpdateOption(dhcpv4.OptTFTPServerName(p.Server.String()))
 		r.UpdateOption(dhcpv4.OptClassIdentifier(vendorClassPXE))
-		if p.Net.Mode == inventory.ModeProxy {
-			r.UpdateOption(dhcpv4.OptGeneric(dhcpv4.OptionVendorSpecificInformation,
-				[]byte{pxeDiscoveryControl, 1, pxeDiscoveryBootFile, 255}))
-		}
+		// Discovery control "use the boot file": without option 43, EDK2
+		// (OVMF) treats a full-mode offer as BINL and asks port 4011, which
+		// only a proxy answers, then gives up with PXE-E16.
+		r.UpdateOption(dhcpv4.OptGeneric(dhcpv4.OptionVendorSpecificInformation,
+			[]byte{pxeDiscoveryControl, 1, pxeDiscoveryBootFile, 255}))
 	}
 	if uuid := p.Req.Options.Get(dhcpv4.OptionClientMachineIdentifier); len(uuid) > 0 {
 		r.UpdateOption(dhcpv4.OptGeneric(dhcpv4.OptionClientMachineIdentifier, uuid))
