@@ -47,6 +47,11 @@ type browser struct {
 
 func newBrowser(t *testing.T, r *rack) *browser {
 	path := chromiumPath(t)
+	// A fresh profile, removed after chromium exits (its last writes can
+	// outlive the allocator's cancel, which t.TempDir would report).
+	profile, err := os.MkdirTemp("", "slipway-chromium-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(profile) })
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true),
@@ -58,7 +63,7 @@ func newBrowser(t *testing.T, r *rack) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("ignore-certificate-errors-spki-list", r.spkiB64),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 800),
 	}
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
