@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -24,8 +25,12 @@ const MinPasswordLength = 12
 const bcryptCost = 12
 
 // dummyHash is compared against when the user does not exist, so a wrong
-// name costs as long as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("slipway-no-such-user"), bcrypt.MinCost)
+// name costs as long as a wrong password: it has the same cost as stored
+// hashes (made on first use, not at start-up).
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("slipway-no-such-user"), bcryptCost)
+	return h
+})
 
 // NewUser checks name, role and password and returns the user to store,
 // with the password hashed (bcrypt).
@@ -111,7 +116,7 @@ func (u *UI) checkPassword(c echo.Context, name, pw string) (store.User, bool, e
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) || name == "" {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(pw))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(pw))
 		return user, false, nil
 	}
 	if err != nil {
