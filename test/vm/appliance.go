@@ -132,13 +132,26 @@ func (a *Appliance) CLI() *harness.CLI {
 }
 
 // forward listens on a loopback port of the test process and connects each
-// accepted connection to target from inside host's namespace.
+// accepted connection to target from inside host's namespace. Cleanup
+// closes the listener and every open connection (clients keep idle ones).
 func forward(t testing.TB, host *netns.Host, target string) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	var wg sync.WaitGroup
-	t.Cleanup(func() { _ = l.Close(); wg.Wait() })
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns = map[net.Conn]bool{}
+	)
+	t.Cleanup(func() {
+		_ = l.Close()
+		mu.Lock()
+		for c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -147,8 +160,17 @@ func forward(t testing.TB, host *netns.Host, target string) string {
 			if err != nil {
 				return
 			}
+			mu.Lock()
+			conns[c] = true
+			mu.Unlock()
 			wg.Add(1)
-			go func() { defer wg.Done(); pipe(host, c, target) }()
+			go func() {
+				defer wg.Done()
+				pipe(host, c, target)
+				mu.Lock()
+				delete(conns, c)
+				mu.Unlock()
+			}()
 		}
 	}()
 	return l.Addr().String()
@@ -168,9 +190,7 @@ func pipe(host *netns.Host, c net.Conn, target string) {
 	done := make(chan struct{})
 	go func() {
 		_, _ = io.Copy(up, c)
-		if tc, ok := up.(*net.TCPConn); ok {
-			_ = tc.CloseWrite()
-		}
+		_ = up.Close()
 		close(done)
 	}()
 	_, _ = io.Copy(c, up)
