@@ -10,8 +10,10 @@
 package netboot
 
 import (
+	"cmp"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipway-dev/slipway/internal/api"
+	"github.com/slipway-dev/slipway/internal/store"
 	"github.com/slipway-dev/slipway/test/harness"
 	"github.com/slipway-dev/slipway/test/netns"
 	"github.com/slipway-dev/slipway/test/vm"
@@ -88,6 +91,7 @@ func TestNetbootBIOSAndUEFI(t *testing.T) {
 		out, err := srv.Run(t.Context(), "ip", args...)
 		require.NoError(t, err, out)
 	}
+	vm.AdvertiseRouter(t, srv, bridge)                    // or iPXE waits ~13 s for IPv6 autoconfiguration
 	if pcap := os.Getenv("SLIPWAY_VM_PCAP"); pcap != "" { // debugging: capture the boot network
 		netns.RequireTool(t, "tcpdump")
 		srv.Start(t, "tcpdump", "-i", bridge, "-U", "-w", pcap)
@@ -144,15 +148,28 @@ func checkTimeline(t *testing.T, c *api.Client, cli *harness.CLI, n vm.Node) {
 	if n.UEFI {
 		want = append(want, "tftp.done")
 	}
-	got := map[string]bool{}
-	for _, e := range d.Events {
-		got[e.Type] = true
+	evs := slices.Clone(d.Events)
+	slices.SortFunc(evs, func(a, b store.Event) int { return cmp.Compare(a.ID, b.ID) })
+	first := map[string]int{} // event type → position of its first occurrence
+	for i, e := range evs {
+		if _, ok := first[e.Type]; !ok {
+			first[e.Type] = i
+		}
 	}
 	out := cli.OK("describe", "machine", n.Name)
 	for _, w := range want {
-		assert.True(t, got[w], "no %s event in the timeline", w)
+		_, ok := first[w]
+		assert.True(t, ok, "no %s event in the timeline", w)
 		assert.Contains(t, out, w, "describe machine does not show %s", w)
 	}
+	// The steps happened in boot order (firmware DHCP → TFTP → iPXE → script → kernel → initrd).
+	order := slices.DeleteFunc(slices.Clone(want), func(w string) bool { _, ok := first[w]; return !ok })
+	slices.SortStableFunc(order, func(a, b string) int { return cmp.Compare(first[a], first[b]) })
+	wantOrder := []string{"dhcp.offer", "dhcp.ack", "boot.script", "boot.kernel", "boot.initrd"}
+	if n.UEFI {
+		wantOrder = []string{"dhcp.offer", "dhcp.ack", "tftp.done", "boot.script", "boot.kernel", "boot.initrd"}
+	}
+	assert.Equal(t, wantOrder, order, "first occurrence of each boot step")
 	t.Logf("slipway describe machine %s:\n%s", n.Name, out)
 }
 
