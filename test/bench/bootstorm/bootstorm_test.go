@@ -92,6 +92,7 @@ func BenchmarkBootStorm(b *testing.B) {
 	total := time.Since(start)
 	report(b, total, times)
 	checkTimelines(b, a)
+	serverCounts(b, a, times)
 }
 
 // inspectAll puts every machine in state inspecting, so each gets the
@@ -107,6 +108,26 @@ func inspectAll(b *testing.B, a *vm.Appliance) {
 		})
 	}
 	require.NoError(b, g.Wait())
+}
+
+// serverCounts prints how many of each boot event the appliance recorded:
+// more ACKs than machines means clients retransmitted REQUESTs (each such
+// DORA then takes the client's 2 s timeout more).
+func serverCounts(b *testing.B, a *vm.Appliance, times []timing) {
+	c := a.Client()
+	var parts []string
+	for _, typ := range []string{"dhcp.offer", "dhcp.ack", "tftp.done", "boot.script"} {
+		l, err := c.Events(b.Context(), api.EventQuery{Type: typ, Limit: 10 * machines})
+		require.NoError(b, err)
+		parts = append(parts, fmt.Sprintf("%s %d", typ, len(l.Items)))
+	}
+	slow := 0
+	for _, t := range times {
+		if t.dhcp > time.Second {
+			slow++
+		}
+	}
+	fmt.Printf("appliance events: %s; DORAs over 1 s (a retransmit): %d\n", strings.Join(parts, ", "), slow)
 }
 
 // checkTimelines: the appliance attributed every step to the machine (the
