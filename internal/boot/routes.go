@@ -45,7 +45,7 @@ func (s *Server) dispatch(w *respWriter, r *http.Request) string {
 	case route == "agent":
 		s.serveAgent(w, r, rest)
 	default:
-		s.serveFile(w, r, s.images, rest)
+		s.serveImage(w, r, rest)
 	}
 	return route
 }
@@ -76,3 +76,17 @@ func (w *respWriter) ReadFrom(r io.Reader) (int64, error) {
 }
 
 func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// serveImage serves /images/<name>: with a resolver only the content file
+// of a ready image, otherwise the file of that name in ImagesDir.
+func (s *Server) serveImage(w http.ResponseWriter, r *http.Request, name string) {
+	if s.resolver != nil {
+		file, ok := s.resolver.ImageFile(r.Context(), name)
+		if !ok {
+			http.Error(w, "not found (no ready image of that name)", http.StatusNotFound)
+			return
+		}
+		name = file
+	}
+	s.serveFile(w, r, s.images, name)
+}

@@ -67,6 +67,17 @@ type Deps struct {
 	Log      *slog.Logger
 	Metrics  prometheus.Registerer
 	Now      func() time.Time
+	// Images, when set, decides what /images/<name> sends: only the file
+	// it names for a ready image (anything else is 404). Nil: ImagesDir is
+	// served as it is.
+	Images ImageResolver
+}
+
+// ImageResolver maps an image name to the file below ImagesDir holding its
+// verified content; ok is false for a name that is not ready to be served.
+// The image catalogue implements it.
+type ImageResolver interface {
+	ImageFile(ctx context.Context, name string) (file string, ok bool)
 }
 
 // Server is the boot HTTP server.
@@ -78,6 +89,7 @@ type Server struct {
 	listener           net.Listener
 	render             *renderer
 	bin, agent, images *os.Root // nil when not configured
+	resolver           ImageResolver
 	metrics            *prometheus.CounterVec
 	unknown            *limiter
 	handler            http.Handler
@@ -99,7 +111,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, errors.New("boot: the API URL or port is required (for the agent's slipway.url)")
 	}
 	s := &Server{cfg: cfg, db: deps.DB, log: deps.Log, now: deps.Now, listener: deps.Listener,
-		unknown: newLimiter(time.Minute, 1024)}
+		unknown: newLimiter(time.Minute, 1024), resolver: deps.Images}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
