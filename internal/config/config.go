@@ -20,6 +20,7 @@ type Config struct {
 	BMC       BMCConfig       `yaml:"bmc"`
 	DHCP      DHCPConfig      `yaml:"dhcp"`
 	Netboot   NetbootConfig   `yaml:"netboot"`
+	Images    ImagesConfig    `yaml:"images"`
 }
 
 // LogConfig configures log/slog.

@@ -33,6 +33,7 @@ func (c *Config) Validate() error {
 	c.validateBMC(add)
 	c.validateDHCP(add)
 	c.validateNetboot(add)
+	c.validateImages(add)
 	for i, p := range c.Inventory.Paths {
 		if strings.TrimSpace(p) == "" {
 			add("inventory.paths["+strconv.Itoa(i)+"]", "empty path")
