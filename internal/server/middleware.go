@@ -153,12 +153,12 @@ func (s *Server) recover(next echo.HandlerFunc) echo.HandlerFunc {
 // says so, otherwise when reading passes the limit (the decoder reports it).
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		req := c.Request()
-		if req.ContentLength > s.cfg.MaxBodyBytes {
-			return &httpError{status: http.StatusRequestEntityTooLarge, body: bodyTooLarge(s.cfg.MaxBodyBytes)}
+		req, limit := c.Request(), s.bodyLimit(c)
+		if req.ContentLength > limit {
+			return &httpError{status: http.StatusRequestEntityTooLarge, body: bodyTooLarge(limit)}
 		}
 		if req.Body != nil && req.Body != http.NoBody {
-			req.Body = http.MaxBytesReader(c.Response(), req.Body, s.cfg.MaxBodyBytes)
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 		}
 		return next(c)
 	}

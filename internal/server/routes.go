@@ -58,6 +58,7 @@ func (s *Server) routeTable() []route {
 		{del, v1 + "/tokens/:id", auth.Admin, s.deleteToken},
 	}
 	rs = append(rs, s.terraformRoutes()...)
+	rs = append(rs, s.imageRoutes()...)
 	for _, k := range objectKinds {
 		rs = append(rs,
 			route{get, v1 + "/" + k.plural, auth.Viewer, s.listObjects(k.kind)},

@@ -132,7 +132,8 @@ type Server struct {
 	lists     listCache
 	model     listModel
 	listener  net.Listener
-	terraform Terraform // http backend state and sites (tfstate.go)
+	terraform Terraform    // http backend state and sites (tfstate.go)
+	images    ImageUploads // image content uploads (images.go)
 	heartbeat time.Duration
 	now       func() time.Time
 
