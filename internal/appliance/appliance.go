@@ -96,7 +96,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return err
 	}
 	tf := newTerraform(cfg, db, keyring, log)
-	srv, url, err := newAPIServer(ctx, cfg, db, keyring, bmcs.executor, tlsCfg, o.version, reg, log, tf.option())
+	images, err := newImages(cfg, db, log)
+	if err != nil {
+		return err
+	}
+	srv, url, err := newAPIServer(ctx, cfg, db, keyring, bmcs.executor, tlsCfg, o.version, reg, log, tf.option(),
+		imagesOption(cfg, images))
 	if err != nil {
 		return err
 	}
@@ -120,7 +125,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		{"api", srv.Run},
 		{"ui", pages.Run},
 		{"watchdog", watchdog.Run},
-	}, append(append(bmcs.components(), dhcpComponents(cfg, db, reg, log)...), netbootComponents(cfg, db, info, reg, log)...)...))
+		{"images", images.Run},
+	}, append(append(bmcs.components(), dhcpComponents(cfg, db, reg, log)...), netbootComponents(cfg, db, info, images, reg, log)...)...))
 }
 
 // newAPIServer listens on cfg.API.Listen (port 0 picks a free port) and

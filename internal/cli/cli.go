@@ -90,6 +90,7 @@ func (a *app) rootCommand() *cobra.Command {
 	)
 	root.AddCommand(a.bmcCommands()...)
 	root.AddCommand(a.userCommand())
+	root.AddCommand(a.imageCommand())
 	a.addSiteCommands(root)
 	return root
 }

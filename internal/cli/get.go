@@ -61,6 +61,8 @@ func (a *app) get(ctx context.Context, args []string, f getFlags) error {
 		return a.getMachines(ctx, c, name, f)
 	case inventory.KindCredentials:
 		return a.getCredentials(ctx, c, name, f.output)
+	case inventory.KindImage:
+		return a.getImages(ctx, c, name, sel, f.output)
 	}
 	return a.getObjects(ctx, c, kind, name, sel, f.output)
 }

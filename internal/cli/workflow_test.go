@@ -64,6 +64,11 @@ func TestWorkflow(t *testing.T) {
 	})
 
 	t.Run("get other kinds", func(t *testing.T) {
+		// The catalogue settles edge-os first (its file is not on this machine).
+		require.Eventually(t, func() bool {
+			r := ta.run(t, "", "image", "status", "edge-os", "-o", "json")
+			return r.err == nil && strings.Contains(r.stdout, `"status": "failed"`)
+		}, 10*time.Second, 50*time.Millisecond)
 		var all strings.Builder
 		for _, kind := range []string{"networks", "images", "clusters", "fleets", "credentials"} {
 			r := ta.run(t, "", "get", kind)
