@@ -247,3 +247,37 @@ func TestRun(t *testing.T) {
 	_, err := os.Lstat(filepath.Join(f.dir, "a"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// A wrong push of an image that is ready is refused and leaves it ready.
+func TestWrongPushOfReadyImage(t *testing.T) {
+	f := newFixture(t, nil)
+	b := rawContent(5000)
+	f.declare(t, "img", inventory.ImageSpec{File: f.writeSource(t, "img", b), Format: "raw", SHA256: sum(b)})
+	require.NoError(t, f.cat.Sync(t.Context()))
+	_, err := f.cat.Upload(t.Context(), "img", bytes.NewReader(rawContent(10)))
+	require.ErrorIs(t, err, ErrRefused)
+	assert.Contains(t, err.Error(), "sha256 mismatch")
+	f.requireReady(t, "img", b)
+	st, err := f.cat.Upload(t.Context(), "img", bytes.NewReader(b))
+	require.NoError(t, err)
+	assert.Equal(t, store.ImageReady, st.Status)
+	assert.Equal(t, []string{sum(b)}, f.contentFiles(t))
+}
+
+// When the declaration changes to content that fails, the image is no
+// longer served (its name link goes too), though its old content was fine.
+func TestChangedDeclarationFails(t *testing.T) {
+	f := newFixture(t, nil)
+	b := rawContent(5000)
+	path := f.writeSource(t, "img", b)
+	f.declare(t, "img", inventory.ImageSpec{File: path, Format: "raw", SHA256: sum(b)})
+	require.NoError(t, f.cat.Sync(t.Context()))
+	f.requireReady(t, "img", b)
+	f.declare(t, "img", inventory.ImageSpec{File: path, Format: "raw", SHA256: sum([]byte("v2"))})
+	require.NoError(t, f.cat.Sync(t.Context()))
+	assert.Equal(t, store.ImageFailed, f.status(t, "img").Status)
+	_, ok := f.cat.ImageFile(t.Context(), "img")
+	assert.False(t, ok)
+	_, err := os.Lstat(filepath.Join(f.dir, "img"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+}

@@ -31,7 +31,26 @@ func (c *Catalogue) Upload(ctx context.Context, name string, body io.Reader) (st
 	if err != nil {
 		return store.ImageStatus{}, err
 	}
+	if c.hasContent(spec.SHA256) {
+		return c.reupload(ctx, name, spec, body)
+	}
 	return c.ingest(ctx, name, spec, func() (source, error) { return source{r: body, close: func() {}}, nil })
+}
+
+// reupload verifies an upload of content that is already stored: the body
+// is still read and checked (a wrong push is refused), but a refusal does
+// not change the image's status, since its stored content is verified.
+func (c *Catalogue) reupload(ctx context.Context, name string, spec inventory.ImageSpec, body io.Reader) (store.ImageStatus, error) {
+	if err := c.checkDeclared(ctx, name, spec); err != nil {
+		return store.ImageStatus{}, err
+	}
+	unlock := c.lock(name)
+	_, err := c.writeContent(ctx, name, spec.Format, spec.SHA256, body)
+	unlock()
+	if err != nil {
+		return store.ImageStatus{}, err
+	}
+	return c.ingest(ctx, name, spec, func() (source, error) { return source{}, errors.New("unreachable: content is stored") })
 }
 
 // declared reads the Image object name's spec.
