@@ -281,3 +281,16 @@ func TestChangedDeclarationFails(t *testing.T) {
 	_, err := os.Lstat(filepath.Join(f.dir, "img"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// A wrong format is refused from the first bytes, before the rest is read.
+func TestWrongFormatFailsFast(t *testing.T) {
+	f := newFixture(t, nil)
+	f.declare(t, "img", inventory.ImageSpec{URL: "http://127.0.0.1:1/x", Format: "raw.zst", SHA256: sum([]byte("x"))})
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { _ = pw.Close() })
+	go func() { _, _ = pw.Write(rawContent(headBytes)) }() // and never more
+	_, err := f.cat.Upload(t.Context(), "img", pr)
+	require.ErrorIs(t, err, ErrRefused)
+	assert.Contains(t, err.Error(), "zstd magic")
+	f.requireNotServed(t, "img")
+}

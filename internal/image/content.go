@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,16 +16,6 @@ import (
 // tempPrefix starts the name of every temporary file: never served (the
 // boot server only sends content files of ready images) and removed at start.
 const tempPrefix = ".tmp-"
-
-// headWriter keeps the first headBytes written to it.
-type headWriter struct{ b []byte }
-
-func (h *headWriter) Write(p []byte) (int, error) {
-	if n := headBytes - len(h.b); n > 0 {
-		h.b = append(h.b, p[:min(n, len(p))]...)
-	}
-	return len(p), nil
-}
 
 // ctxReader stops reading when ctx ends.
 type ctxReader struct {
@@ -68,18 +59,28 @@ func (c *Catalogue) writeContent(ctx context.Context, name, format, sum string, 
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	h, head := sha256.New(), &headWriter{}
-	n, err := io.Copy(io.MultiWriter(tmp, h, head), io.LimitReader(ctxReader{ctx, src}, c.cfg.MaxBytes+1))
+	// The magic bytes are checked first: a wrong format fails before the
+	// whole image is read.
+	in := ctxReader{ctx, src}
+	head := make([]byte, headBytes)
+	hn, err := io.ReadFull(in, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return 0, fmt.Errorf("image %s: read content: %w", name, err)
+	}
+	if hn == 0 {
+		return 0, refused("image %s: the content is empty", name)
+	}
+	if err := checkMagic(format, head[:hn]); err != nil {
+		return 0, fmt.Errorf("image %s: %w", name, err)
+	}
+	h := sha256.New()
+	all := io.MultiReader(bytes.NewReader(head[:hn]), in)
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(all, c.cfg.MaxBytes+1))
 	switch {
 	case err != nil:
 		return 0, fmt.Errorf("image %s: read content: %w", name, err)
 	case n > c.cfg.MaxBytes:
 		return 0, refused("image %s is larger than the limit of %d bytes", name, c.cfg.MaxBytes)
-	case n == 0:
-		return 0, refused("image %s: the content is empty", name)
-	}
-	if err := checkMagic(format, head.b); err != nil {
-		return 0, fmt.Errorf("image %s: %w", name, err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
 		return 0, refused("image %s: sha256 mismatch: declared %s, content has %s", name, sum, got)
