@@ -44,7 +44,7 @@ RUN_BOOT_LISTEN ?= 127.0.0.1:8080
 
 export PATH := $(BIN):$(PATH)
 
-.PHONY: web terraform provider tfdocs tfdocs-check build run test deps tools fmt-check vet lint unit e2e e2e-netboot bench bench-api clean
+.PHONY: web terraform provider tfdocs tfdocs-check tidy-check build run test deps tools fmt-check vet lint unit e2e e2e-netboot bench bench-api clean
 
 ## build: the slipway binary into .cache/bin, terraform $(TERRAFORM_VERSION) and the provider mirror
 build: web terraform provider
@@ -98,6 +98,10 @@ $(BIN)/staticcheck-$(STATICCHECK_VERSION):
 	@mkdir -p $(BIN)
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	@touch $@
+
+## tidy-check: go.mod and go.sum are what go mod tidy makes them
+tidy-check:
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed:"; echo "$$out"; exit 1; }
@@ -158,7 +162,7 @@ e2e-netboot: deps build
 	SLIPWAY_VM=1 SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -v -timeout 15m -run . ./test/netboot/...
 
 ## test: everything CI runs
-test: deps tools fmt-check vet lint unit e2e e2e-netboot tfdocs-check
+test: deps tools tidy-check fmt-check vet lint unit e2e e2e-netboot tfdocs-check
 	@echo "all tests passed"
 
 ## bench: performance figures printed side by side (see test/bench/README.md)
