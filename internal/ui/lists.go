@@ -26,8 +26,12 @@ type imagesModel struct {
 
 type imageView struct {
 	Name, Source, Format, SHA256, Signature string
-	Machines                                int
-	UpdatedAt                               time.Time
+	// Status is the catalogue's: pending (not imported yet), ready
+	// (verified and served) or failed (Reason says why).
+	Status, Reason string
+	Size           int64
+	Machines       int
+	UpdatedAt      time.Time
 }
 
 // imagesPage lists the declared images with format, checksum and
@@ -43,13 +47,24 @@ func (u *UI) imagesPage(c echo.Context, r *request) error {
 		if err != nil {
 			return err
 		}
+		statuses, err := tx.ListImageStatus()
+		if err != nil {
+			return err
+		}
+		byName := make(map[string]store.ImageStatus, len(statuses))
+		for _, st := range statuses {
+			byName[st.Name] = st
+		}
 		for _, o := range objs {
 			var s inventory.ImageSpec
 			if err := json.Unmarshal(o.Spec, &s); err != nil {
 				return fmt.Errorf("image %s: stored spec: %w", o.Name, err)
 			}
 			v := imageView{Name: o.Name, Source: s.URL + s.File, Format: s.Format, SHA256: s.SHA256,
-				Signature: "unsigned", UpdatedAt: o.UpdatedAt}
+				Signature: "unsigned", UpdatedAt: o.UpdatedAt, Status: "pending"}
+			if st, ok := byName[o.Name]; ok {
+				v.Status, v.Reason, v.Size = st.Status, st.Reason, st.Size
+			}
 			if s.Signature != nil {
 				v.Signature = "signed (key " + s.Signature.KeyRef + ")"
 			}
