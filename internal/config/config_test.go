@@ -145,12 +145,7 @@ func TestValidate(t *testing.T) {
 func TestValidateReturnsEveryError(t *testing.T) {
 	c := Config{}
 	err := c.Validate()
-	var l ErrorList
-	require.ErrorAs(t, err, &l)
-	fields := make([]string, len(l))
-	for i, e := range l {
-		fields[i] = e.Field
-	}
+	fields := failedFields(t, err)
 	want := []string{"dataDir", "log.level", "log.format", "api.listen", "api.maxBodyBytes",
 		"api.readTimeout", "api.writeTimeout", "api.idleTimeout", "store.driver"}
 	assert.Empty(t, cmp.Diff(want, fields))
@@ -217,4 +212,17 @@ func TestSecretKeyNotMarshalled(t *testing.T) {
 	out, err := yaml.Marshal(c)
 	require.NoError(t, err)
 	assert.NotContains(t, string(out), "c2VjcmV0")
+}
+
+// failedFields returns the field of every error in err, which must be an
+// ErrorList.
+func failedFields(t *testing.T, err error) []string {
+	t.Helper()
+	var l ErrorList
+	require.ErrorAs(t, err, &l)
+	fields := make([]string, len(l))
+	for i, e := range l {
+		fields[i] = e.Field
+	}
+	return fields
 }

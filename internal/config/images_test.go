@@ -36,13 +36,7 @@ func TestValidateImages(t *testing.T) {
 				require.NoError(t, err)
 				return
 			}
-			var l ErrorList
-			require.ErrorAs(t, err, &l)
-			var got []string
-			for _, e := range l {
-				got = append(got, e.Field)
-			}
-			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.want, failedFields(t, err))
 		})
 	}
 	d := ImagesConfig{}.WithDefaults()
