@@ -59,9 +59,7 @@ func (lm *listModel) render(tx *store.Tx, gen int64, q machineQuery, lw *listWri
 		if q.limit > 0 && n == q.limit {
 			return last, nil
 		}
-		if err := lw.addRaw(e.json); err != nil {
-			return "", err
-		}
+		lw.addRaw(e.json)
 		n, last = n+1, name
 	}
 	return "", nil

@@ -101,15 +101,12 @@ func (s *Server) listMachines(c echo.Context) error {
 		if body, hit = s.lists.get(gen, key); hit {
 			return nil
 		}
-		lw := newListBuffer()
+		lw := newListWriter()
 		cont, err := s.model.render(tx, gen, q, lw)
 		if err != nil {
 			return err
 		}
-		if err := lw.finish(cont); err != nil {
-			return err
-		}
-		body = lw.bytes()
+		body = lw.finish(cont)
 		s.lists.put(gen, key, body)
 		return nil
 	})
