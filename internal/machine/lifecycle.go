@@ -2,7 +2,6 @@ package machine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
@@ -147,6 +146,3 @@ func recoverOne(tx *store.Tx, m *store.Machine) (bool, error) {
 	}
 	return false, nil
 }
-
-// IsTransitionError reports whether err is a refused transition.
-func IsTransitionError(err error) bool { return errors.Is(err, ErrTransition) }

@@ -72,7 +72,7 @@ func TestNext(t *testing.T) {
 			got, err := Next(tt.from, tt.trigger, tt.heldFrom)
 			if tt.wantErr != "" {
 				require.EqualError(t, err, tt.wantErr)
-				require.True(t, IsTransitionError(err))
+				require.ErrorIs(t, err, ErrTransition)
 				return
 			}
 			require.NoError(t, err)

@@ -100,7 +100,7 @@ func (s *Server) lifecycleAction(ctx context.Context, op *store.Operation, reaso
 		cause := machine.Cause{Reason: "operator", Message: reason, Actor: op.Actor}
 		_, err := machine.Transition(tx, op.Machine, machine.Trigger(op.Action), cause)
 		switch {
-		case machine.IsTransitionError(err):
+		case errors.Is(err, machine.ErrTransition):
 			refused = err
 			op.Status, op.Message = store.OpFailed, err.Error()
 		case err != nil:
