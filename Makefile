@@ -44,6 +44,9 @@ RUN_BOOT_LISTEN ?= 127.0.0.1:8080
 
 export PATH := $(BIN):$(PATH)
 
+# Image recipes (agent initramfs, installable OS images): make images.
+-include images/images.mk
+
 .PHONY: web terraform provider tfdocs tfdocs-check tidy-check build run test deps tools fmt-check vet lint unit e2e e2e-netboot bench bench-api clean
 
 ## build: the slipway binary into .cache/bin, terraform $(TERRAFORM_VERSION) and the provider mirror
