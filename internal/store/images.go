@@ -18,18 +18,22 @@ const (
 // ready image has verified content (SHA256, Size) that may be served.
 // Writing it does not change the inventory generation.
 type ImageStatus struct {
-	Name      string    `json:"name"`
-	Status    string    `json:"status"` // pending | ready | failed
-	SHA256    string    `json:"sha256"`
-	Format    string    `json:"format"`
-	Size      int64     `json:"size"`
-	Reason    string    `json:"reason,omitempty"`
+	Name   string `json:"name"`
+	Status string `json:"status"` // pending | ready | failed
+	SHA256 string `json:"sha256"`
+	Format string `json:"format"`
+	Size   int64  `json:"size"`
+	Reason string `json:"reason,omitempty"`
+	// RawSize and RawSHA256 are of the decompressed content (what an
+	// install writes to a disk); for format raw they equal Size and SHA256.
+	RawSize   int64     `json:"rawSize,omitempty"`
+	RawSHA256 string    `json:"rawSHA256,omitempty"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 const (
 	imageStatusKind    = "image status"
-	imageStatusColumns = "name, status, sha256, format, size, reason, updated_at"
+	imageStatusColumns = "name, status, sha256, format, size, reason, raw_size, raw_sha256, updated_at"
 )
 
 func imageStatusReader() rowReader[ImageStatus] {
@@ -38,7 +42,7 @@ func imageStatusReader() rowReader[ImageStatus] {
 		updated int64
 	)
 	return rowReader[ImageStatus]{
-		dest: []any{&s.Name, &s.Status, &s.SHA256, &s.Format, &s.Size, &s.Reason, &updated},
+		dest: []any{&s.Name, &s.Status, &s.SHA256, &s.Format, &s.Size, &s.Reason, &s.RawSize, &s.RawSHA256, &updated},
 		read: func() (ImageStatus, error) {
 			v := s
 			v.UpdatedAt = fromNanos(updated)
@@ -56,8 +60,8 @@ func (tx *Tx) PutImageStatus(s *ImageStatus) error {
 	if _, err := tx.exec("DELETE FROM image_status WHERE name = ?", s.Name); err != nil {
 		return failed("put", imageStatusKind, s.Name, err)
 	}
-	_, err := tx.exec("INSERT INTO image_status ("+imageStatusColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)",
-		s.Name, s.Status, s.SHA256, s.Format, s.Size, s.Reason, toNanos(s.UpdatedAt))
+	_, err := tx.exec("INSERT INTO image_status ("+imageStatusColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		s.Name, s.Status, s.SHA256, s.Format, s.Size, s.Reason, s.RawSize, s.RawSHA256, toNanos(s.UpdatedAt))
 	if err != nil {
 		return failed("put", imageStatusKind, s.Name, err)
 	}
