@@ -51,7 +51,8 @@ const (
 	Provision      Trigger = "provision"       // operator or workflow asks for an install
 	Installed      Trigger = "installed"       // agent wrote and verified the image
 	BootDisk       Trigger = "boot-disk"       // BMC set boot device = disk and reset
-	PhonedHome     Trigger = "phoned-home"     // installed OS called back
+	PhonedHome     Trigger = "phoned-home"     // installed OS called back (it has a cluster to join)
+	Booted         Trigger = "booted"          // installed OS called back (no cluster: done)
 	Joined         Trigger = "joined"          // Kubernetes node is Ready
 	Fail           Trigger = "fail"            // a step failed (reason required)
 	Reset          Trigger = "reset"           // operator clears a failure
@@ -126,12 +127,14 @@ var transitions = []transition{
 	{From: []State{Discovered}, Trigger: Register, To: Registered},
 	{From: []State{Registered, Ready, Failed}, Trigger: Inspect, To: Inspecting},
 	{From: []State{Inspecting}, Trigger: Inspected, To: Ready},
-	// Provisioning needs inspected hardware: from registered the machine is
-	// inspected first and the workflow provisions it when it reaches ready.
-	{From: []State{Ready, Provisioned, Active}, Trigger: Provision, To: Provisioning},
+	// Provisioning inspects first: the agent reports the hardware and the
+	// BOM check passes (or warns) before the install task is handed out, so a
+	// registered machine is provisioned in one netboot.
+	{From: []State{Registered, Ready, Provisioned, Active}, Trigger: Provision, To: Provisioning},
 	{From: []State{Provisioning}, Trigger: Installed, To: Provisioned},
 	{From: []State{Provisioned}, Trigger: BootDisk, To: Booting},
 	{From: []State{Booting}, Trigger: PhonedHome, To: Joining},
+	{From: []State{Booting}, Trigger: Booted, To: Active},
 	{From: []State{Joining}, Trigger: Joined, To: Active},
 	{From: []State{Inspecting, Provisioning, Booting, Joining}, Trigger: Fail, To: Failed},
 	{From: []State{Failed}, Trigger: Reset, To: Registered},

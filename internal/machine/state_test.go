@@ -58,8 +58,10 @@ func TestNext(t *testing.T) {
 		{name: "release to stable state", from: Maintenance, trigger: MaintenanceOff, heldFrom: Active, want: Active},
 		{name: "release interrupted step", from: Maintenance, trigger: MaintenanceOff, heldFrom: Provisioning, want: Registered},
 		{name: "release unknown", from: Maintenance, trigger: MaintenanceOff, want: Registered},
-		{name: "provision needs inspection", from: Registered, trigger: Provision,
-			wantErr: "provision is not possible while registered (possible: inspect, maintenance-on): transition not allowed"},
+		{name: "provision registered (inspects first)", from: Registered, trigger: Provision, want: Provisioning},
+		{name: "booted standalone", from: Booting, trigger: Booted, want: Active},
+		{name: "provision needs a stable state", from: Inspecting, trigger: Provision,
+			wantErr: "provision is not possible while inspecting (possible: inspected, fail, maintenance-on): transition not allowed"},
 		{name: "stable state cannot fail", from: Ready, trigger: Fail,
 			wantErr: "fail is not possible while ready (possible: inspect, provision, deprovision, maintenance-on): transition not allowed"},
 		{name: "hold twice", from: Maintenance, trigger: MaintenanceOn,
@@ -82,7 +84,7 @@ func TestNext(t *testing.T) {
 }
 
 func TestAllowed(t *testing.T) {
-	assert.Equal(t, []Trigger{Inspect, MaintenanceOn}, Allowed(Registered))
+	assert.Equal(t, []Trigger{Inspect, Provision, MaintenanceOn}, Allowed(Registered))
 	assert.Equal(t, []Trigger{MaintenanceOff}, Allowed(Maintenance))
 	assert.Equal(t, []Trigger{Inspected, Fail, MaintenanceOn}, Allowed(Inspecting))
 }
