@@ -16,6 +16,7 @@ import (
 	"github.com/slipway-dev/slipway/internal/machine"
 	"github.com/slipway-dev/slipway/internal/server"
 	"github.com/slipway-dev/slipway/internal/store"
+	"github.com/slipway-dev/slipway/internal/timeline"
 )
 
 // How much history the detail page reads.
@@ -29,7 +30,7 @@ type detailModel struct {
 	base
 	Now        time.Time
 	M          machineView
-	Timeline   timeline
+	Timeline   timeline.Timeline
 	Events     []store.Event // newest first
 	Operations []store.Operation
 	Actions    []actionView
@@ -89,7 +90,7 @@ func (u *UI) readDetail(c echo.Context, r *request, name string) (*detailModel, 
 
 // fill derives the timeline, the newest events, actions and hardware.
 func (m *detailModel) fill(evs []store.Event, r *request) {
-	m.Timeline = buildTimeline(&m.M, evs, m.Now)
+	m.Timeline = timeline.Build(m.M.timelineMachine(), evs, m.Now)
 	shown := evs[max(0, len(evs)-detailShown):]
 	m.Events = make([]store.Event, 0, len(shown))
 	for i := len(shown) - 1; i >= 0; i-- {

@@ -13,6 +13,7 @@ import (
 	"github.com/slipway-dev/slipway/internal/inventory"
 	"github.com/slipway-dev/slipway/internal/machine"
 	"github.com/slipway-dev/slipway/internal/store"
+	"github.com/slipway-dev/slipway/internal/timeline"
 )
 
 // machineView is one machine as the pages show it: its observed status
@@ -47,6 +48,12 @@ func (m *machineView) PhaseText() string {
 		return m.State + "…"
 	}
 	return ""
+}
+
+// timelineMachine is what the timeline needs of the machine.
+func (m *machineView) timelineMachine() timeline.Machine {
+	return timeline.Machine{State: m.State, Reason: m.StateReason, FailedStage: m.FailedStage,
+		StateChangedAt: m.StateChangedAt}
 }
 
 // HasLabel reports whether the machine has label k=v (v "" matches any value).

@@ -13,6 +13,7 @@ import (
 
 	"github.com/slipway-dev/slipway/internal/auth"
 	"github.com/slipway-dev/slipway/internal/server"
+	"github.com/slipway-dev/slipway/internal/timeline"
 	"github.com/slipway-dev/slipway/web"
 )
 
@@ -117,7 +118,7 @@ func funcs() template.FuncMap {
 		"label":    actionLabel,
 		"tile":     func(m *machineView, now time.Time) tileModel { return tileModel{M: m, Now: now} },
 		"mb":       func(n int64) string { return fmt.Sprintf("%.0f MB", float64(n)/1e6) },
-		"describe": describe,
+		"describe": timeline.Describe,
 	}
 }
 
@@ -130,21 +131,7 @@ func ago(now, t time.Time) string {
 }
 
 // fmtDuration is a compact duration: 850ms, 12s, 3m05s, 2h10m, 3d4h.
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < time.Second:
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	case d < time.Minute:
-		return fmt.Sprintf("%.0fs", d.Seconds())
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd%dh", int(d.Hours())/24, int(d.Hours())%24)
-}
+func fmtDuration(d time.Duration) string { return timeline.Short(d) }
 
 func titleCase(s string) string {
 	if s == "" {

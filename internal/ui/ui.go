@@ -21,6 +21,7 @@ import (
 	"github.com/slipway-dev/slipway/internal/auth"
 	"github.com/slipway-dev/slipway/internal/server"
 	"github.com/slipway-dev/slipway/internal/store"
+	"github.com/slipway-dev/slipway/internal/timeline"
 )
 
 // Defaults.
@@ -29,7 +30,7 @@ const (
 	SessionTTL = 12 * time.Hour
 	// StuckAfter is how long a machine in a transient state may go without
 	// an event before its timeline says it looks stuck.
-	StuckAfter = 2 * time.Minute
+	StuckAfter = timeline.StuckAfter
 	// Heartbeat is how often an idle event stream sends a comment.
 	Heartbeat = 15 * time.Second
 )
