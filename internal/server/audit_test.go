@@ -32,7 +32,7 @@ func TestAuditRows(t *testing.T) {
 	h.do(http.MethodPost, "/api/v1/credentials", auth.Admin, api.CredentialsRequest{Name: "r1-bmc", Username: "root", Password: "calvin"})
 	h.do(http.MethodPost, "/api/v1/tokens", "", api.TokenRequest{Name: "x", Role: auth.Admin})
 	h.do(http.MethodPost, "/api/v1/machines/r1-u01/actions", auth.Viewer, api.ActionRequest{Action: "inspect"})
-	h.do(http.MethodPost, "/api/v1/machines/r1-u01/actions", auth.Operator, api.ActionRequest{Action: "provision"})
+	h.do(http.MethodPost, "/api/v1/machines/r1-u01/actions", auth.Operator, api.ActionRequest{Action: "reset"})
 	h.do(http.MethodPost, "/api/v1/machines/r1-u01/actions", auth.Operator, api.ActionRequest{Action: "inspect"})
 	h.do(http.MethodDelete, "/api/v1/tokens/nope", auth.Admin, nil)
 	h.do(http.MethodPost, "/api/v1/tokens", auth.Admin, `{"name":`)
@@ -44,7 +44,7 @@ func TestAuditRows(t *testing.T) {
 		{Actor: "token:viewer", Action: "POST /api/v1/machines/:name/actions", Target: "r1-u01",
 			Result: "token:viewer has role viewer; this needs role operator", Status: 403},
 		{Actor: "token:operator", Action: "POST /api/v1/machines/:name/actions", Target: "r1-u01",
-			Result: "machine r1-u01: provision is not possible while registered (possible: inspect, maintenance-on): transition not allowed", Status: 409},
+			Result: "machine r1-u01: reset is not possible while registered (possible: inspect, provision, maintenance-on): transition not allowed", Status: 409},
 		{Actor: "token:operator", Action: "POST /api/v1/machines/:name/actions", Target: "r1-u01", Result: "ok", Status: 202},
 		{Actor: "token:admin", Action: "DELETE /api/v1/tokens/:id", Target: "nope", Result: "token nope: not found", Status: 404},
 		{Actor: "token:admin", Action: "POST /api/v1/tokens", Result: "malformed JSON: unexpected end of input at offset 8", Status: 400},

@@ -95,7 +95,7 @@ func TestBadRequests(t *testing.T) {
 		{"unknown operation", "GET", "/api/v1/operations/op_x", ``, 404, "", "not found"},
 		{"unknown network", "GET", "/api/v1/networks/nope", ``, 404, "", "not found"},
 		{"unknown credentials", "GET", "/api/v1/credentials/nope", ``, 404, "", "not found"},
-		{"refused transition", "POST", "/api/v1/machines/r1-u01/actions", `{"action":"provision"}`, 409, "", "provision is not possible while registered"},
+		{"refused transition", "POST", "/api/v1/machines/r1-u01/actions", `{"action":"reset"}`, 409, "", "reset is not possible while registered"},
 		{"unknown route", "GET", "/api/v1/nothing", ``, 404, "", "not found"},
 		{"unknown route unauthenticated", "GET", "/nothing", ``, 404, "", "not found"},
 		{"wrong method", "PUT", "/api/v1/machines", `{}`, 405, "", "method not allowed"},
