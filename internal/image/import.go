@@ -91,10 +91,18 @@ func (c *Catalogue) ingest(ctx context.Context, name string, spec inventory.Imag
 		st.Size, err = c.size(spec.SHA256)
 	}
 	if err == nil {
+		var ri rawInfo
+		if ri, err = c.raw(spec.SHA256, spec.Format); err != nil {
+			// content that does not decompress is useless under any name
+			err = errors.Join(fmt.Errorf("image %s: %w", name, err), os.Remove(c.contentPath(spec.SHA256)))
+		}
+		st.RawSize, st.RawSHA256 = ri.Size, ri.SHA256
+	}
+	if err == nil {
 		err = c.link(name, spec.SHA256)
 	}
 	if err != nil {
-		st.Status, st.Size, st.Reason = store.ImageFailed, 0, err.Error()
+		st.Status, st.Size, st.RawSize, st.RawSHA256, st.Reason = store.ImageFailed, 0, 0, "", err.Error()
 		if uerr := c.unlink(name); uerr != nil {
 			c.log.Warn("image: unlink failed image", "image", name, "err", uerr)
 		}
