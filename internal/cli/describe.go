@@ -12,6 +12,8 @@ import (
 
 	"github.com/slipway-dev/slipway/internal/api"
 	"github.com/slipway-dev/slipway/internal/inventory"
+	"github.com/slipway-dev/slipway/internal/store"
+	"github.com/slipway-dev/slipway/internal/timeline"
 )
 
 func (a *app) describeCommand() *cobra.Command {
@@ -37,16 +39,45 @@ func (a *app) describeMachine(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	evs, err := attemptEvents(ctx, c, name)
+	if err != nil {
+		return err
+	}
+	tl := timeline.Build(timeline.Machine{State: d.State, Reason: d.StateReason, FailedStage: d.FailedStage,
+		StateChangedAt: d.StateChangedAt}, evs, a.env.Now())
 	var b bytes.Buffer
-	if err := renderMachine(&b, d); err != nil {
+	if err := renderMachine(&b, d, tl); err != nil {
 		return err
 	}
 	_, err = b.WriteTo(a.env.Stdout)
 	return err
 }
 
+// attemptEvents reads the machine's events (every page, in ID order) and
+// keeps those of its latest attempt: the timeline's input.
+func attemptEvents(ctx context.Context, c *api.Client, name string) ([]store.Event, error) {
+	var out []store.Event
+	q := api.EventQuery{Machine: name}
+	for {
+		list, err := c.Events(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("machine %s: events: %w", name, err)
+		}
+		for _, e := range list.Items {
+			if timeline.StartsAttempt(&e) {
+				out = out[:0]
+			}
+			out = append(out, e)
+		}
+		if list.Continue == "" || len(list.Items) == 0 {
+			return out, nil
+		}
+		q.After = list.Items[len(list.Items)-1].ID
+	}
+}
+
 // renderMachine writes the describe view of one machine.
-func renderMachine(w io.Writer, d api.MachineDetail) error {
+func renderMachine(w io.Writer, d api.MachineDetail, tl timeline.Timeline) error {
 	m := d.Machine
 	tw := newTable(w)
 	field := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
@@ -77,7 +108,8 @@ func renderMachine(w io.Writer, d api.MachineDetail) error {
 		return err
 	}
 	writeOperations(w, d)
-	writeTimeline(w, d)
+	writeTimeline(w, tl)
+	writeEvents(w, d)
 	return nil
 }
 
@@ -125,8 +157,71 @@ func writeOperations(w io.Writer, d api.MachineDetail) {
 	_ = tw.Flush()
 }
 
-// writeTimeline prints the machine's last events, oldest first.
-func writeTimeline(w io.Writer, d api.MachineDetail) {
+// writeTimeline prints the current attempt's phases, one line each with
+// its status and duration, the total, and why a failed or stuck attempt
+// stopped.
+func writeTimeline(w io.Writer, tl timeline.Timeline) {
+	if tl.Start == nil {
+		fmt.Fprintln(w, "Timeline:  <none>")
+		return
+	}
+	if !began(tl) && tl.Waiting == "" && tl.Stopped == "" {
+		fmt.Fprintf(w, "Timeline:  <none> since %s: %s\n", timestamp(tl.Start.Time), timeline.Summary(tl.Start))
+		return
+	}
+	fmt.Fprintf(w, "Timeline:  attempt began %s: %s\n", timestamp(tl.Start.Time), timeline.Summary(tl.Start))
+	for _, p := range tl.Phases {
+		dur := "-"
+		if !p.Began.IsZero() {
+			dur = timeline.Precise(p.Duration)
+		}
+		fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("  %-16s %-8s %-7s %s", p.Label, p.Status, dur, progressNote(p.Progress)), " "))
+	}
+	fmt.Fprintf(w, "  %-16s %-8s %s\n", "Total", "", timeline.Precise(tl.Total))
+	if tl.Stopped != "" {
+		fmt.Fprintf(w, "  Stopped:     %s\n", tl.Stopped)
+		if tl.LastSeen != nil && !strings.Contains(tl.Stopped, "Last seen") {
+			fmt.Fprintf(w, "  Last seen:   %s\n", timeline.Describe(tl.LastSeen))
+		}
+	}
+	if tl.Waiting != "" {
+		fmt.Fprintf(w, "  Waiting for: %s (%s); the watchdog fails the step at %s\n", tl.Waiting, tl.WaitingFor, timestamp(tl.Deadline))
+	}
+}
+
+// began reports whether any phase of the attempt began.
+func began(tl timeline.Timeline) bool {
+	for _, p := range tl.Phases {
+		if !p.Began.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+// progressNote is the install's figures: "(48 MiB at 31.5 MB/s)" once done,
+// "(download 40%: 19 of 48 MiB at 25.0 MB/s)" while it runs.
+func progressNote(p *timeline.Progress) string {
+	if p == nil {
+		return ""
+	}
+	mib := func(n int64) string { return fmt.Sprintf("%.0f", float64(n)/(1<<20)) }
+	rate := ""
+	if p.MBPerSec > 0 {
+		rate = fmt.Sprintf(" at %.1f MB/s", p.MBPerSec)
+	}
+	if p.Done {
+		return "(" + mib(p.Bytes) + " MiB" + rate + ")"
+	}
+	s := "(" + strings.TrimSpace(fmt.Sprintf("%s %d%%", p.Phase, p.Percent)) + ": " + mib(p.Bytes)
+	if p.Total > 0 {
+		s += " of " + mib(p.Total)
+	}
+	return s + " MiB" + rate + ")"
+}
+
+// writeEvents prints the machine's last events, oldest first.
+func writeEvents(w io.Writer, d api.MachineDetail) {
 	if len(d.Events) == 0 {
 		fmt.Fprintln(w, "Events:  <none>")
 		return

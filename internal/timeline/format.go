@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/slipway-dev/slipway/internal/store"
@@ -10,14 +11,19 @@ import (
 // Describe is one line for an event: its type (or state change), message
 // and time.
 func Describe(e *store.Event) string {
+	return Summary(e) + " at " + e.Time.UTC().Format("15:04:05Z")
+}
+
+// Summary is an event's type (or state change) and message.
+func Summary(e *store.Event) string {
 	s := e.Type
 	if e.Type == "state" {
-		s = "state " + e.From + " → " + e.To
+		s = "state " + strings.TrimSpace(e.From+" → "+e.To)
 	}
 	if e.Message != "" {
 		s += " (" + e.Message + ")"
 	}
-	return s + " at " + e.Time.UTC().Format("15:04:05Z")
+	return s
 }
 
 // Short is a compact duration: 850ms, 12s, 3m05s, 2h10m, 3d4h.
