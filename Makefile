@@ -67,19 +67,15 @@ $(WEB_VENDOR)/.stamp: web/package.json web/package-lock.json
 	cp web/node_modules/htmx.org/dist/htmx.min.js web/node_modules/htmx-ext-sse/dist/sse.js $(WEB_VENDOR)/
 	@touch $@
 
-## run: build, then serve on $(RUN_LISTEN) with the example site applied (Ctrl-C stops)
-run: build
-	@mkdir -p $(RUN_DIR)
-	@echo "Slipway: data in $(RUN_DIR); API https://$(RUN_LISTEN)"
-	@echo "  admin token: $(RUN_DIR)/admin.token   CA: $(RUN_DIR)/pki/ca.crt"
-	@echo "  then: $(BIN)/slipway login --server https://$(RUN_LISTEN) --token-file $(RUN_DIR)/admin.token --ca-file $(RUN_DIR)/pki/ca.crt"
-	@echo "        $(BIN)/slipway get machines"
-	@dpkg-query -W -f='$${Status}' ipxe 2>/dev/null | grep -q 'ok installed' || $(MAKE) --no-print-directory deps APT_PACKAGES=ipxe
-	SLIPWAY_INVENTORY_PATHS=$(CURDIR)/deploy/examples/site \
-	SLIPWAY_NETBOOT_TFTP_LISTEN=$(RUN_TFTP_LISTEN) SLIPWAY_NETBOOT_HTTP_LISTEN=$(RUN_BOOT_LISTEN) \
-	SLIPWAY_INFRA_TERRAFORM=$(TERRAFORM) SLIPWAY_INFRA_PROVIDER_MIRROR=$(TF_MIRROR) \
-	  exec $(BIN)/slipway serve --config $(CURDIR)/deploy/examples/run.yaml \
-	    --data-dir $(RUN_DIR) --listen $(RUN_LISTEN)
+## run: build, then start a virtual rack (r1-u05 BIOS, r1-u06 UEFI: QEMU behind ipmi_sim BMCs) with the
+## appliance serving it in a network namespace; API and UI on https://$(RUN_LISTEN) (root; Ctrl-C stops)
+run: build images-agent images-tiny
+	@[ "$$(id -u)" = 0 ] || { echo "make run starts a virtual rack (network namespace, taps, QEMU): run it as root"; exit 1; }
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="iproute2 qemu-system-x86 ovmf ipxe openipmi ipmitool"
+	$(GO) build -o $(BIN)/rackvm ./test/rack/cmd/rackvm
+	$(GO) build -o $(BIN)/virtualrack ./test/rack/cmd/virtualrack
+	exec $(BIN)/virtualrack -slipway $(BIN)/slipway -rackvm $(BIN)/rackvm -dir $(CACHE)/rack -listen $(RUN_LISTEN) \
+	  -agent-dir $(CACHE)/images/agent -image-dir $(CACHE)/images/os -image tiny
 
 ## deps: Debian packages the tests need (installed only when missing)
 deps:
