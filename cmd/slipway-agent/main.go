@@ -1,0 +1,17 @@
+// Command slipway-agent runs in a machine's netboot initramfs as /init: it
+// brings up the boot NIC with DHCP, claims its boot token from the
+// appliance (pinned CA over HTTPS), reports the hardware and carries out
+// the tasks it is given (install an image, wipe, power off). Outside PID 1
+// its flags let it run on a developer's machine against files as disks.
+package main
+
+import (
+	"context"
+	"os"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		os.Exit(1)
+	}
+}
