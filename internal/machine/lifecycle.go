@@ -98,7 +98,9 @@ func Create(tx *store.Tx, m *store.Machine, state State, c Cause) error {
 }
 
 // Recover is run once at start-up: every machine left in a transient state is
-// either resumed (with an event saying so) or failed with the reason, so no
+// resumed with an event saying so (the agent or the OS calls back on its
+// own, and the journey worker carries out any BMC step the stop
+// interrupted); its state's timeout fails it if nothing comes, so no
 // machine stays stuck because the appliance stopped. It returns how many
 // machines it touched.
 func Recover(ctx context.Context, db *store.DB, log *slog.Logger) (int, error) {
@@ -139,10 +141,6 @@ func recoverOne(tx *store.Tx, m *store.Machine) (bool, error) {
 			From:    string(s), To: string(s),
 		}
 		return true, tx.AppendEvent(ev)
-	case FailOnRestart:
-		c := Cause{Reason: "restart", Actor: "system",
-			Message: fmt.Sprintf("appliance restarted during %s; the step's outcome is unknown, so it must be started again", stateTable[s].phase)}
-		return true, Apply(tx, m, Fail, c)
 	}
 	return false, nil
 }

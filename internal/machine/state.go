@@ -69,11 +69,9 @@ const (
 	// Stable states need nothing.
 	Stable Recovery = iota
 	// Resume keeps the state: the step is driven by the machine itself (its
-	// agent or OS calls back), so it carries on; a timeout fails it if not.
+	// agent or OS calls back, and an install in progress carries on while
+	// the appliance is down), so it carries on; a timeout fails it if not.
 	Resume
-	// FailOnRestart fails the machine: the appliance was carrying out the
-	// step and cannot know how far it got.
-	FailOnRestart
 )
 
 // stateInfo is one row of the state table.
@@ -90,7 +88,7 @@ var stateTable = map[State]stateInfo{
 	Registered:   {recovery: Stable},
 	Inspecting:   {recovery: Resume, timeout: 30 * time.Minute, phase: "inspect"},
 	Ready:        {recovery: Stable},
-	Provisioning: {recovery: FailOnRestart, timeout: 2 * time.Hour, phase: "install"},
+	Provisioning: {recovery: Resume, timeout: 2 * time.Hour, phase: "install"},
 	Provisioned:  {recovery: Stable},
 	Booting:      {recovery: Resume, timeout: 30 * time.Minute, phase: "boot"},
 	Joining:      {recovery: Resume, timeout: time.Hour, phase: "join"},

@@ -91,7 +91,7 @@ func TestAllowed(t *testing.T) {
 
 func TestRecoveryPolicies(t *testing.T) {
 	assert.Equal(t, Resume, Inspecting.Recovery())
-	assert.Equal(t, FailOnRestart, Provisioning.Recovery())
+	assert.Equal(t, Resume, Provisioning.Recovery())
 	assert.Equal(t, Resume, Booting.Recovery())
 	assert.Equal(t, Stable, Active.Recovery())
 	assert.False(t, Failed.Transient())
