@@ -40,6 +40,12 @@ var fixedNow = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
 
 func newHarness(t testing.TB, opts ...ui.Option) *harness {
 	t.Helper()
+	return newHarnessWith(t, func(*store.DB) []ui.Option { return opts })
+}
+
+// newHarnessWith builds the UI with the options made from its store.
+func newHarnessWith(t testing.TB, options func(*store.DB) []ui.Option) *harness {
+	t.Helper()
 	db, err := store.Open(t.Context(), store.Config{Driver: store.DriverSQLite,
 		Path: filepath.Join(t.TempDir(), "slipway.db")}, nil)
 	require.NoError(t, err)
@@ -48,7 +54,7 @@ func newHarness(t testing.TB, opts ...ui.Option) *harness {
 	require.NoError(t, err)
 	srv, err := server.New(server.Config{}, server.Deps{DB: db, Sealer: kr})
 	require.NoError(t, err)
-	u, err := ui.New(db, nil, opts...)
+	u, err := ui.New(db, nil, options(db)...)
 	require.NoError(t, err)
 	srv.Mount(u)
 	ctx, cancel := context.WithCancel(context.Background())

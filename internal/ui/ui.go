@@ -51,6 +51,7 @@ type UI struct {
 	now       func() time.Time
 	heartbeat time.Duration
 	vendor    bool // htmx is embedded (make web ran)
+	uploads   ImageUploads
 }
 
 // Option changes how the UI is built.
@@ -86,6 +87,7 @@ func (u *UI) Run(ctx context.Context) error { return u.hub.run(ctx) }
 // Mount adds the pages to e (server.Pages).
 func (u *UI) Mount(e *echo.Echo, s *server.Server) {
 	u.act, u.life = s, s.Context()
+	e.Pre(u.keepUploadBody)
 	u.routes(e)
 }
 
@@ -95,10 +97,7 @@ func (u *UI) routes(e *echo.Echo) {
 	e.GET("/static/*", u.static)
 	e.GET("/login", u.page(u.loginPage))
 	e.POST("/login", u.page(u.login))
-	pages := []struct {
-		method, path, role string
-		h                  handler
-	}{
+	pages := []pageRoute{
 		{post, "/logout", auth.Viewer, u.logout},
 		{get, "/", auth.Viewer, u.rackPage},
 		{get, "/machines", auth.Viewer, u.machinesPage},
@@ -114,9 +113,18 @@ func (u *UI) routes(e *echo.Echo) {
 		{get, "/audit", auth.Admin, u.auditPage},
 		{get, "/ui/stream", auth.Viewer, u.stream},
 	}
+	if u.uploads.Images != nil {
+		pages = append(pages, pageRoute{post, uploadRoute, auth.Operator, u.uploadImage})
+	}
 	for _, p := range pages {
 		e.Add(p.method, p.path, u.page(u.signedIn(p.role, p.h)))
 	}
+}
+
+// pageRoute is a page: its method, path, the role it needs and its handler.
+type pageRoute struct {
+	method, path, role string
+	h                  handler
 }
 
 // handler is a page handler: it renders its answer, or returns an error
