@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/slipway-dev/slipway/internal/agent"
 	"github.com/slipway-dev/slipway/internal/api"
 	"github.com/slipway-dev/slipway/internal/store"
 )
@@ -31,7 +32,9 @@ func mutating(method string) bool {
 func (s *Server) audit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		err := next(c)
-		if mutating(c.Request().Method) {
+		// progress reports arrive every second per installing machine:
+		// they are events on its timeline, not audit rows
+		if mutating(c.Request().Method) && c.Path() != agent.PathProgress {
 			s.writeAudit(c, err)
 		}
 		return err

@@ -72,7 +72,13 @@ func openStore(t testing.TB) *store.DB {
 
 func newHarness(t testing.TB, ho ...harnessOpts) *harness {
 	t.Helper()
-	h := &harness{t: t, db: openStore(t), logs: &logBuffer{}, tokens: map[string]string{}}
+	return newHarnessOn(t, openStore(t), ho...)
+}
+
+// newHarnessOn is newHarness on an open store.
+func newHarnessOn(t testing.TB, db *store.DB, ho ...harnessOpts) *harness {
+	t.Helper()
+	h := &harness{t: t, db: db, logs: &logBuffer{}, tokens: map[string]string{}}
 	kr, err := secret.New(testKey())
 	require.NoError(t, err)
 	deps := Deps{Sealer: kr}

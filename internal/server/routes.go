@@ -59,6 +59,7 @@ func (s *Server) routeTable() []route {
 	}
 	rs = append(rs, s.terraformRoutes()...)
 	rs = append(rs, s.imageRoutes()...)
+	rs = append(rs, s.agentRoutes()...)
 	for _, k := range objectKinds {
 		rs = append(rs,
 			route{get, v1 + "/" + k.plural, auth.Viewer, s.listObjects(k.kind)},

@@ -134,6 +134,7 @@ type Server struct {
 	listener  net.Listener
 	terraform Terraform    // http backend state and sites (tfstate.go)
 	images    ImageUploads // image content uploads (images.go)
+	agent     Agent        // agent endpoints (agent.go)
 	heartbeat time.Duration
 	now       func() time.Time
 
