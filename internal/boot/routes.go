@@ -20,6 +20,7 @@ func (s *Server) routes() http.Handler {
 // prefixes maps each path prefix to its route name.
 var prefixes = [...]struct{ prefix, route string }{
 	{"/boot/ipxe/", "script"}, {"/boot/bin/", "bin"}, {"/boot/agent/", "agent"}, {"/images/", "images"},
+	{phoneHomePrefix, "phone-home"},
 }
 
 func (s *Server) dispatch(w *respWriter, r *http.Request) string {
@@ -33,6 +34,8 @@ func (s *Server) dispatch(w *respWriter, r *http.Request) string {
 	switch {
 	case route == "other":
 		http.Error(w, "not found", http.StatusNotFound)
+	case route == "phone-home":
+		s.servePhoneHome(w, r, unescapeToken(rest))
 	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)

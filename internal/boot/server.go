@@ -71,6 +71,8 @@ type Deps struct {
 	// it names for a ready image (anything else is 404). Nil: ImagesDir is
 	// served as it is.
 	Images ImageResolver
+	// PhoneHome, when set, takes POST /boot/phone-home/<token>.
+	PhoneHome PhoneHomer
 }
 
 // ImageResolver maps an image name to the file below ImagesDir holding its
@@ -90,6 +92,7 @@ type Server struct {
 	render             *renderer
 	bin, agent, images *os.Root // nil when not configured
 	resolver           ImageResolver
+	phoneHome          PhoneHomer
 	metrics            *prometheus.CounterVec
 	unknown            *limiter
 	handler            http.Handler
@@ -111,7 +114,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, errors.New("boot: the API URL or port is required (for the agent's slipway.url)")
 	}
 	s := &Server{cfg: cfg, db: deps.DB, log: deps.Log, now: deps.Now, listener: deps.Listener,
-		unknown: newLimiter(time.Minute, 1024), resolver: deps.Images}
+		unknown: newLimiter(time.Minute, 1024), resolver: deps.Images, phoneHome: deps.PhoneHome}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

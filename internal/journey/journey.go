@@ -21,7 +21,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/slipway-dev/slipway/internal/agent"
 	"github.com/slipway-dev/slipway/internal/inventory"
 	"github.com/slipway-dev/slipway/internal/store"
 )
@@ -161,5 +160,14 @@ func (s *Service) update(ctx context.Context, fn func(*store.Tx) error) error {
 	return s.db.Update(ctx, fn)
 }
 
-// compile-time check that the protocol's event names are the ones used.
-var _ = agent.EventClaimed
+
+// HTTPStatus is the status a refusal is answered with.
+func (e *Error) HTTPStatus() int { return e.Status }
+
+// BootPhoneHome adapts the service to the boot server's phone-home route.
+type BootPhoneHome struct{ S *Service }
+
+// PhoneHome implements boot.PhoneHomer.
+func (b BootPhoneHome) PhoneHome(ctx context.Context, addr, host, token string, fields map[string]string) error {
+	return b.S.PhoneHome(ctx, Request{Addr: addr, Host: host}, token, fields)
+}
