@@ -76,18 +76,23 @@ func (u *UI) login(c echo.Context) error {
 	}
 	name, pw := c.FormValue("user"), c.FormValue("password")
 	server.SetTarget(c, name)
+	keys := signInKeys(name, c.Request().RemoteAddr)
+	if d, key := u.throttle.wait(u.now(), keys...); d > 0 {
+		msg := throttledMessage(key, d)
+		server.SetResult(c, msg)
+		c.Response().Header().Set("Retry-After", fmt.Sprint(int(d.Seconds()+1)))
+		return u.loginAgain(c, http.StatusTooManyRequests, name, msg)
+	}
 	user, ok, err := u.checkPassword(c, name, pw)
 	if err != nil {
 		return err
 	}
 	if !ok {
+		u.throttle.fail(u.now(), keys...)
 		server.SetResult(c, "wrong user name or password")
-		tok := randomToken()
-		setCookie(c, LoginCookie, tok, 600)
-		m := loginModel{base: base{Title: "Sign in", CSRF: tok, Vendor: u.vendor}, Next: safeNext(c.FormValue("next")),
-			User: name, Error: "Wrong user name or password."}
-		return u.render(c, http.StatusUnauthorized, "login", &m)
+		return u.loginAgain(c, http.StatusUnauthorized, name, "Wrong user name or password.")
 	}
+	u.throttle.clear(keys[0])
 	raw := randomToken()
 	h := sha256.Sum256([]byte(raw))
 	s := store.Session{Hash: h[:], User: user.Name, CSRF: randomToken(), ExpiresAt: time.Now().Add(SessionTTL)}
@@ -104,6 +109,15 @@ func (u *UI) login(c echo.Context) error {
 	setCookie(c, SessionCookie, raw, int(SessionTTL.Seconds()))
 	setCookie(c, LoginCookie, "", -1)
 	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
+}
+
+// loginAgain shows the sign-in form again with msg, and a fresh token.
+func (u *UI) loginAgain(c echo.Context, status int, name, msg string) error {
+	tok := randomToken()
+	setCookie(c, LoginCookie, tok, 600)
+	m := loginModel{base: base{Title: "Sign in", CSRF: tok, Vendor: u.vendor}, Next: safeNext(c.FormValue("next")),
+		User: name, Error: msg}
+	return u.render(c, status, "login", &m)
 }
 
 // checkPassword compares in constant time per attempt (bcrypt), also for

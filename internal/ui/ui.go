@@ -52,6 +52,7 @@ type UI struct {
 	heartbeat time.Duration
 	vendor    bool // htmx is embedded (make web ran)
 	uploads   ImageUploads
+	throttle  *throttle // failed sign-ins
 }
 
 // Option changes how the UI is built.
@@ -73,7 +74,7 @@ func New(db *store.DB, log *slog.Logger, opts ...Option) (*UI, error) {
 		return nil, err
 	}
 	u := &UI{db: db, log: log, tmpl: t, now: time.Now, heartbeat: Heartbeat, vendor: vendored(),
-		life: context.Background()}
+		life: context.Background(), throttle: newThrottle()}
 	for _, o := range opts {
 		o(u)
 	}
