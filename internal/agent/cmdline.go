@@ -68,7 +68,7 @@ func parseFingerprint(s string) ([32]byte, error) {
 	}
 	b, err := hex.DecodeString(hexPart)
 	if err != nil || len(b) != len(fp) {
-		return fp, fmt.Errorf("%q: want 64 hex digits after sha256:", s)
+		return fp, fmt.Errorf("%q: want 64 hex digits after the sha256: prefix", s)
 	}
 	copy(fp[:], b)
 	return fp, nil
