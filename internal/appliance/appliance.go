@@ -20,6 +20,7 @@ import (
 
 	"github.com/slipway-dev/slipway/internal/api"
 	"github.com/slipway-dev/slipway/internal/config"
+	"github.com/slipway-dev/slipway/internal/journey"
 	"github.com/slipway-dev/slipway/internal/machine"
 	"github.com/slipway-dev/slipway/internal/pki"
 	"github.com/slipway-dev/slipway/internal/secret"
@@ -100,8 +101,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return err
 	}
+	jr, err := newJourney(cfg, db, bmcs.executor, log)
+	if err != nil {
+		return err
+	}
 	srv, url, err := newAPIServer(ctx, cfg, db, keyring, bmcs.executor, tlsCfg, o.version, reg, log, tf.option(),
-		imagesOption(cfg, images))
+		imagesOption(cfg, images), server.WithAgent(jr.svc))
 	if err != nil {
 		return err
 	}
@@ -126,7 +131,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		{"ui", pages.Run},
 		{"watchdog", watchdog.Run},
 		{"images", images.Run},
-	}, append(append(bmcs.components(), dhcpComponents(cfg, db, reg, log)...), netbootComponents(cfg, db, info, images, reg, log)...)...))
+		{"journey", jr.worker.Run},
+	}, append(append(bmcs.components(), dhcpComponents(cfg, db, reg, log)...),
+		netbootComponents(cfg, db, info, images, journey.BootPhoneHome{S: jr.svc}, reg, log)...)...))
 }
 
 // newAPIServer listens on cfg.API.Listen (port 0 picks a free port) and

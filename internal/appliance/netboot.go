@@ -22,20 +22,21 @@ import (
 // when netboot.enabled is false). Set-up that fails (the ipxe package is
 // missing, a directory cannot be opened) is a component that fails at
 // start, so the appliance stops with the reason.
-func netbootComponents(cfg config.Config, db *store.DB, info Info, images boot.ImageResolver, reg prometheus.Registerer, log *slog.Logger) []component {
+func netbootComponents(cfg config.Config, db *store.DB, info Info, images boot.ImageResolver, phone boot.PhoneHomer,
+	reg prometheus.Registerer, log *slog.Logger) []component {
 	if !cfg.Netboot.Enabled {
 		return nil
 	}
 	n := cfg.Netboot.WithDefaults(cfg.DataDir)
-	t, b, err := newNetboot(n, db, info, images, reg, log)
+	t, b, err := newNetboot(n, db, info, images, phone, reg, log)
 	if err != nil {
 		return []component{{"netboot", func(context.Context) error { return fmt.Errorf("netboot: %w", err) }}}
 	}
 	return []component{{"tftp", t.Run}, {"boot", b.Run}}
 }
 
-func newNetboot(n config.NetbootConfig, db *store.DB, info Info, images boot.ImageResolver, reg prometheus.Registerer,
-	log *slog.Logger) (*tftp.Server, *boot.Server, error) {
+func newNetboot(n config.NetbootConfig, db *store.DB, info Info, images boot.ImageResolver, phone boot.PhoneHomer,
+	reg prometheus.Registerer, log *slog.Logger) (*tftp.Server, *boot.Server, error) {
 	if err := tftp.PrepareRoot(n.TFTPRoot, n.IPXEDir); err != nil {
 		return nil, nil, err
 	}
@@ -51,7 +52,7 @@ func newNetboot(n config.NetbootConfig, db *store.DB, info Info, images boot.Ima
 		Listen: n.HTTPListen, AdvertiseURL: n.AdvertiseURL, APIPort: portOf(info.URL),
 		CAFingerprint: info.CAFingerprint, TFTPRoot: n.TFTPRoot, AgentDir: n.AgentDir, ImagesDir: n.ImagesDir,
 		TokenTTL: n.BootTokenTTL.D(),
-	}, boot.Deps{DB: db, Log: log.With("component", "boot"), Metrics: reg, Images: images})
+	}, boot.Deps{DB: db, Log: log.With("component", "boot"), Metrics: reg, Images: images, PhoneHome: phone})
 	if err != nil {
 		return nil, nil, err
 	}

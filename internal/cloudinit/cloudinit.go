@@ -58,7 +58,7 @@ func (d Data) Validate() error {
 		}
 	}
 	for i, k := range d.SSHKeys {
-		if strings.ContainsAny(k, "\n\r\"") || !strings.HasPrefix(k, "ssh-") && !strings.HasPrefix(k, "ecdsa-") {
+		if strings.ContainsAny(k, "\n\r\"") || !strings.HasPrefix(k, "ssh-") && !strings.HasPrefix(k, "ecdsa-") && !strings.HasPrefix(k, "sk-") {
 			return fmt.Errorf("cloudinit: sshKeys[%d]: not a single-line OpenSSH public key", i)
 		}
 	}

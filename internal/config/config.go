@@ -21,6 +21,7 @@ type Config struct {
 	DHCP      DHCPConfig      `yaml:"dhcp"`
 	Netboot   NetbootConfig   `yaml:"netboot"`
 	Images    ImagesConfig    `yaml:"images"`
+	Agent     AgentConfig     `yaml:"agent"`
 }
 
 // LogConfig configures log/slog.

@@ -34,6 +34,7 @@ func (c *Config) Validate() error {
 	c.validateDHCP(add)
 	c.validateNetboot(add)
 	c.validateImages(add)
+	c.validateAgent(add)
 	for i, p := range c.Inventory.Paths {
 		if strings.TrimSpace(p) == "" {
 			add("inventory.paths["+strconv.Itoa(i)+"]", "empty path")
