@@ -157,6 +157,9 @@ const (
 	PhaseVerify   = "verify"   // reading the disk back
 	PhaseSeed     = "seed"     // writing the CIDATA partition
 	PhaseWipe     = "wipe"
+	// PhaseAgent reports a problem outside a task (the agent retries):
+	// Message says what.
+	PhaseAgent = "agent"
 )
 
 // Progress is reported about once a second while the agent works.

@@ -89,6 +89,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.versionCommand(),
 	)
 	root.AddCommand(a.bmcCommands()...)
+	root.AddCommand(a.lifecycleCommands()...)
 	root.AddCommand(a.userCommand())
 	root.AddCommand(a.imageCommand())
 	a.addSiteCommands(root)

@@ -22,11 +22,15 @@ func (s *Service) Progress(ctx context.Context, token string, p agent.Progress) 
 		if err != nil {
 			return err
 		}
+		typ := agent.EventProgress
 		m.Phase = phaseText(p)
+		if p.Phase == agent.PhaseAgent {
+			typ, m.Phase = "agent.error", "agent: "+p.Message
+		}
 		if err := tx.UpdateMachine(&m, m.Revision); err != nil {
 			return err
 		}
-		return event(tx, m.Name, agent.EventProgress, p.Phase, m.Phase, p)
+		return event(tx, m.Name, typ, p.Phase, m.Phase, p)
 	})
 }
 
@@ -45,7 +49,7 @@ func phaseText(p agent.Progress) string {
 
 func validateProgress(p agent.Progress) error {
 	switch p.Phase {
-	case agent.PhaseDownload, agent.PhaseVerify, agent.PhaseSeed, agent.PhaseWipe:
+	case agent.PhaseDownload, agent.PhaseVerify, agent.PhaseSeed, agent.PhaseWipe, agent.PhaseAgent:
 	default:
 		return refuse(http.StatusBadRequest, "phase", "phase: %q is not a progress phase", p.Phase)
 	}
