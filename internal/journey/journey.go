@@ -160,7 +160,6 @@ func (s *Service) update(ctx context.Context, fn func(*store.Tx) error) error {
 	return s.db.Update(ctx, fn)
 }
 
-
 // HTTPStatus is the status a refusal is answered with.
 func (e *Error) HTTPStatus() int { return e.Status }
 
