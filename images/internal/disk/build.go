@@ -84,8 +84,10 @@ func (img Image) esp(ctx context.Context) error {
 	l := img.Layout
 	off := strconv.FormatInt(l.ESPOffset(), 10)
 	blocks := strconv.FormatInt(l.ESPSize/1024, 10)
+	// FAT32 as the UEFI specification asks for an ESP, with one sector
+	// per cluster so that even a 40 MiB partition has enough clusters.
 	if err := run(ctx, "mkfs.vfat", "--offset", strconv.FormatInt(l.ESPOffset()/Sector, 10),
-		"-n", ESPLabel, "-i", espVolumeID, img.Path, blocks); err != nil {
+		"-F", "32", "-s", "1", "-n", ESPLabel, "-i", espVolumeID, img.Path, blocks); err != nil {
 		return err
 	}
 	files, err := img.Boot.Configs()

@@ -38,7 +38,7 @@ func TestSfdiskScript(t *testing.T) {
 }
 
 func TestLayoutValidate(t *testing.T) {
-	for _, l := range []Layout{{ESPSize: 0}, {ESPSize: MiB + 1}, {ESPSize: MiB, RootSize: 7}} {
+	for _, l := range []Layout{{ESPSize: 0}, {ESPSize: 39 * MiB}, {ESPSize: 64*MiB + 1}, {ESPSize: 64 * MiB, RootSize: 7}} {
 		assert.Error(t, l.Validate(), "%+v", l)
 	}
 	assert.NoError(t, debianLayout.Validate())

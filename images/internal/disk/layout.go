@@ -41,10 +41,14 @@ func (l Layout) RootOffset() int64 { return MiB + l.ESPSize }
 // RootPARTUUID names partition 2 for the kernel's root= (root=PARTUUID=…).
 func (l Layout) RootPARTUUID() string { return fmt.Sprintf("%08x-02", l.LabelID) }
 
-// Validate checks that every size is a whole, non-zero number of MiB.
+// MinESPSize is the smallest ESP: FAT32 needs 65525 clusters.
+const MinESPSize = 40 * MiB
+
+// Validate checks that every size is a whole number of MiB and that the
+// ESP can be FAT32.
 func (l Layout) Validate() error {
-	if l.ESPSize <= 0 || l.ESPSize%MiB != 0 {
-		return fmt.Errorf("disk: esp size %d: want a positive multiple of 1 MiB", l.ESPSize)
+	if l.ESPSize < MinESPSize || l.ESPSize%MiB != 0 {
+		return fmt.Errorf("disk: esp size %d: want a multiple of 1 MiB, at least %d", l.ESPSize, MinESPSize)
 	}
 	if l.RootSize < 0 || l.RootSize%MiB != 0 {
 		return fmt.Errorf("disk: root size %d: want a multiple of 1 MiB", l.RootSize)

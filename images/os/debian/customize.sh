@@ -1,0 +1,31 @@
+#!/bin/sh
+# mmdebstrap --customize-hook for the Slipway Debian image: $1 is the new
+# root. Enables systemd-networkd (cloud-init renders its network config
+# for it), configures cloud-init for the NoCloud seed, installs the
+# read-only-root overlay into the initramfs and rebuilds the initramfs,
+# and removes what must differ per machine (SSH host keys, machine-id).
+set -eu
+root=$1
+here=$(dirname "$0")
+
+chroot "$root" systemctl enable systemd-networkd.service
+chroot "$root" systemctl mask systemd-networkd-wait-online.service
+
+install -m 0644 "$here/90-slipway.cfg" "$root/etc/cloud/cloud.cfg.d/90-slipway.cfg"
+install -m 0755 "$here/slipway-overlay" "$root/etc/initramfs-tools/scripts/init-bottom/slipway-overlay"
+grep -qx overlay "$root/etc/initramfs-tools/modules" || echo overlay >> "$root/etc/initramfs-tools/modules"
+# Disks and NICs of real machines and of QEMU; the rest of the kernel's
+# modules are not needed to find the root.
+sed -i 's/^MODULES=.*/MODULES=most/' "$root/etc/initramfs-tools/initramfs.conf"
+chroot "$root" update-initramfs -u -k all
+
+# Nothing machine-specific in the image: cloud-init and systemd make them.
+rm -f "$root"/etc/ssh/ssh_host_*
+: > "$root/etc/machine-id"
+rm -f "$root/var/lib/dbus/machine-id"
+printf 'localhost\n' > "$root/etc/hostname"
+# The root is mounted by the initramfs; fstab has nothing to remount.
+printf '# / is the read-only image under a tmpfs overlay (see slipway-overlay)\n' > "$root/etc/fstab"
+# A console for the operator on the serial port (root stays locked).
+chroot "$root" systemctl enable serial-getty@ttyS0.service
+rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"*
