@@ -51,7 +51,8 @@ func installDisk(t *testing.T, zst string, diskSize int64, s seed) string {
 	require.NoError(t, os.Truncate(disk, diskSize))
 	part := fmt.Sprintf("start=%d, size=%d, type=c\n", start/512, seedSize/512)
 	runIn(t, part, "sfdisk", "--quiet", "--append", disk)
-	run(t, "mkfs.vfat", "--offset", fmt.Sprint(start/512), "-n", "CIDATA", disk, fmt.Sprint(seedSize/1024))
+	// FAT12 explicitly: mkfs.vfat sizes its choice by the whole disk file.
+	run(t, "mkfs.vfat", "--offset", fmt.Sprint(start/512), "-F", "12", "-n", "CIDATA", disk, fmt.Sprint(seedSize/1024))
 	files := map[string]string{"meta-data": s.metaData(), "user-data": s.userData()}
 	for name, content := range files {
 		p := filepath.Join(dir, name)
