@@ -110,7 +110,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return err
 	}
-	pages, err := newUI(db, srv, log)
+	pages, err := newUI(cfg, db, srv, images, log)
 	if err != nil {
 		return err
 	}

@@ -6,14 +6,18 @@ import (
 	"log/slog"
 
 	"github.com/slipway-dev/slipway/internal/config"
+	"github.com/slipway-dev/slipway/internal/image"
 	"github.com/slipway-dev/slipway/internal/server"
 	"github.com/slipway-dev/slipway/internal/store"
 	"github.com/slipway-dev/slipway/internal/ui"
 )
 
-// newUI builds the web UI and mounts it at / on the API server.
-func newUI(db *store.DB, srv *server.Server, log *slog.Logger) (*ui.UI, error) {
-	pages, err := ui.New(db, log.With("component", "ui"))
+// newUI builds the web UI (with image uploads into the catalogue) and
+// mounts it at / on the API server.
+func newUI(cfg config.Config, db *store.DB, srv *server.Server, cat *image.Catalogue, log *slog.Logger) (*ui.UI, error) {
+	ic := cfg.Images.WithDefaults()
+	pages, err := ui.New(db, log.With("component", "ui"),
+		ui.WithImages(ui.ImageUploads{Images: cat, MaxBytes: ic.MaxBytes, Timeout: ic.FetchTimeout.D()}))
 	if err != nil {
 		return nil, err
 	}
