@@ -1,8 +1,9 @@
 # Slipway — build, run and test.
 #
-#   make run    build and start the appliance (embedded SQLite, example inventory applied)
+#   make run    build the appliance, the agent and the tiny OS image, then start a virtual rack of
+#               two QEMU machines behind ipmi_sim BMCs with the appliance serving them (root)
 #   make test   install what the tests need, then vet, lint, unit/loopback tests with -race,
-#               PostgreSQL store suite, end-to-end process tests
+#               PostgreSQL store suite, end-to-end process tests, the netboot and virtual rack tiers
 #
 # Everything built or downloaded goes under .cache/ (git-ignored). Every setup step is
 # idempotent: a second run installs nothing.
@@ -13,7 +14,6 @@ SHELL       := /bin/bash
 
 CACHE   := $(CURDIR)/.cache
 BIN     := $(CACHE)/bin
-RUN_DIR := $(CACHE)/run
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
@@ -34,20 +34,18 @@ TF_CLI_CONFIG        := $(TF_DIR)/terraformrc
 PROVIDER_BIN         := $(TF_MIRROR)/registry.terraform.io/slipway-dev/slipway/$(PROVIDER_VERSION)/linux_amd64/terraform-provider-slipway_v$(PROVIDER_VERSION)
 
 # Debian packages the test suites drive for real.
-APT_PACKAGES := postgresql procps curl ca-certificates git openipmi ipmitool redfishtool qemu-system-x86 ipxe tftp-hpa atftp tftpd-hpa nginx wrk kea-dhcp4-server kea-admin dnsmasq isc-dhcp-relay isc-dhcp-client busybox-static iproute2 chromium linux-image-amd64 cpio ovmf
+APT_PACKAGES := postgresql procps curl ca-certificates git openipmi ipmitool redfishtool qemu-system-x86 ipxe tftp-hpa atftp tftpd-hpa nginx wrk kea-dhcp4-server kea-admin dnsmasq isc-dhcp-relay isc-dhcp-client busybox-static iproute2 chromium linux-image-amd64 cpio ovmf \
+  zstd dosfstools mtools vagrant vagrant-libvirt
 
-# Where `make run` listens.
+# Where `make run` forwards the virtual rack appliance's API and UI.
 RUN_LISTEN ?= 127.0.0.1:8443
-# Where `make run` serves netboot (TFTP on :69 needs root; production runs as root).
-RUN_TFTP_LISTEN ?= 127.0.0.1:6969
-RUN_BOOT_LISTEN ?= 127.0.0.1:8080
 
 export PATH := $(BIN):$(PATH)
 
 # Image recipes (agent initramfs, installable OS images): make images.
 -include images/images.mk
 
-.PHONY: web terraform provider tfdocs tfdocs-check tidy-check build run test deps tools fmt-check vet lint unit e2e e2e-netboot bench bench-api clean
+.PHONY: web terraform provider tfdocs tfdocs-check tidy-check build run test deps tools fmt-check vet lint unit e2e e2e-netboot e2e-rack e2e-full bench-journey bench bench-api clean
 
 ## build: the slipway binary into .cache/bin, terraform $(TERRAFORM_VERSION) and the provider mirror
 build: web terraform provider
@@ -160,8 +158,22 @@ e2e: build
 e2e-netboot: deps build
 	SLIPWAY_VM=1 SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -v -timeout 15m -run . ./test/netboot/...
 
+## e2e-rack: the virtual rack (QEMU machines behind ipmi_sim BMCs, the appliance in a namespace): two
+## machines (BIOS, UEFI) go from powered off to booted from the tiny image on disk and phoned home,
+## the appliance is killed during an install, a second machine claims the same MAC (root, ~6 min)
+e2e-rack: deps build images-agent images-tiny
+	SLIPWAY_VM=1 SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -v -timeout 25m ./test/rack/... ./test/journey/...
+
+## e2e-full: the same journey with the Debian 12 image and its real cloud-init phone-home (root)
+e2e-full: deps build images-agent images-debian
+	SLIPWAY_VM=1 SLIPWAY_VM_DEBIAN=1 SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -v -timeout 30m -run Debian ./test/journey/...
+
+## bench-journey: journey timings (one machine, four in parallel) printed with their targets
+bench-journey: deps build images-agent images-tiny
+	SLIPWAY_VM=1 SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./test/bench/journey/...
+
 ## test: everything CI runs
-test: deps tools tidy-check fmt-check vet lint unit e2e e2e-netboot tfdocs-check
+test: deps tools tidy-check fmt-check vet lint unit e2e e2e-netboot e2e-rack tfdocs-check
 	@echo "all tests passed"
 
 ## bench: performance figures printed side by side (see test/bench/README.md)
