@@ -42,6 +42,8 @@ func TestDebianImagePhonesHome(t *testing.T) {
 	}
 	fmt.Printf("\nDebian 12 image (QEMU TCG, 1 vCPU, 1 GiB, virtio disk): QEMU start → cloud-init phone_home POST\n")
 	for _, m := range machines {
-		fmt.Printf("  %-12s %-5s %6.1f s\n", m.Name, firmware(m), took[m.Name].Seconds())
+		if d, ok := took[m.Name]; ok {
+			fmt.Printf("  %-12s %-5s %6.1f s\n", m.Name, firmware(m), d.Seconds())
+		}
 	}
 }

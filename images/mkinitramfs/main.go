@@ -69,7 +69,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	for _, p := range []string{o.out, o.kernelOut} {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); p != "" && err != nil {
+		if p == "" {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return fmt.Errorf("out: %w", err)
 		}
 	}

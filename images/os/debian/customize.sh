@@ -14,9 +14,18 @@ chroot "$root" systemctl mask systemd-networkd-wait-online.service
 install -m 0644 "$here/90-slipway.cfg" "$root/etc/cloud/cloud.cfg.d/90-slipway.cfg"
 install -m 0755 "$here/slipway-overlay" "$root/etc/initramfs-tools/scripts/init-bottom/slipway-overlay"
 grep -qx overlay "$root/etc/initramfs-tools/modules" || echo overlay >> "$root/etc/initramfs-tools/modules"
-# Disks and NICs of real machines and of QEMU; the rest of the kernel's
-# modules are not needed to find the root.
+# MODULES=most: the initramfs finds the root behind any disk controller
+# (MODULES=dep would only see the build machine's).
 sed -i 's/^MODULES=.*/MODULES=most/' "$root/etc/initramfs-tools/initramfs.conf"
+# A server image has no use for sound, cameras, sensors, staging drivers,
+# wireless or Bluetooth: about 100 MiB of modules fewer.
+for kdir in "$root"/usr/lib/modules/*; do
+	for d in sound drivers/media drivers/iio drivers/staging drivers/net/wireless drivers/bluetooth \
+		net/bluetooth net/mac80211 net/wireless; do
+		rm -rf "${kdir:?}/kernel/$d"
+	done
+	chroot "$root" depmod -a "${kdir##*/}"
+done
 chroot "$root" update-initramfs -u -k all
 
 # Nothing machine-specific in the image: cloud-init and systemd make them.
