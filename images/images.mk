@@ -26,7 +26,7 @@ TINY_MODULES  := virtio_pci,virtio_net,virtio_blk,virtio_scsi,sd_mod,ahci,nvme,e
 
 images: images-agent images-tiny images-debian
 
-images-tools:
+images-tools: deps
 	@mkdir -p $(BIN)
 	$(GO) build -trimpath -o $(BIN)/mkinitramfs ./images/mkinitramfs
 	$(GO) build -trimpath -o $(BIN)/mkdisk ./images/mkdisk

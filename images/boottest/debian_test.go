@@ -38,6 +38,7 @@ func TestDebianImagePhonesHome(t *testing.T) {
 			assert.Equal(t, sd.InstanceID, p.Form.Get("instance_id"))
 			assert.Equal(t, sd.Hostname, p.Form.Get("hostname"))
 			took[m.Name] = p.At.Sub(r.started)
+			assert.Contains(t, r.log(), "slipway-overlay: root is read-only", "the root is the read-only image under the overlay")
 		})
 	}
 	fmt.Printf("\nDebian 12 image (QEMU TCG, 1 vCPU, 1 GiB, virtio disk): QEMU start → cloud-init phone_home POST\n")
