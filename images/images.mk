@@ -21,8 +21,8 @@ APT_PACKAGES += busybox-static linux-image-amd64 syslinux syslinux-common mtools
 # Modules of the agent's initramfs: NICs and disk controllers of common servers and of QEMU, and
 # the FAT support to write the NoCloud seed. Their dependencies come along (modules.dep); built-in
 # ones (af_packet is, in Debian's kernel) need nothing.
-AGENT_MODULES := virtio_pci,virtio_net,virtio_blk,virtio_scsi,e1000,e1000e,igb,ixgbe,i40e,tg3,r8169,ahci,sd_mod,nvme,vfat,fat,nls_cp437,nls_iso8859_1,nls_utf8,nls_ascii,af_packet
-TINY_MODULES  := virtio_pci,virtio_net,virtio_blk,virtio_scsi,sd_mod,ahci,nvme,e1000,e1000e,vfat,fat,nls_cp437,nls_iso8859_1,nls_utf8,nls_ascii
+AGENT_MODULES := virtio_pci,virtio_rng,virtio_net,virtio_blk,virtio_scsi,e1000,e1000e,igb,ixgbe,i40e,tg3,r8169,ahci,sd_mod,nvme,vfat,fat,nls_cp437,nls_iso8859_1,nls_utf8,nls_ascii,af_packet
+TINY_MODULES  := virtio_pci,virtio_rng,virtio_net,virtio_blk,virtio_scsi,sd_mod,ahci,nvme,e1000,e1000e,vfat,fat,nls_cp437,nls_iso8859_1,nls_utf8,nls_ascii
 
 images: images-agent images-tiny images-debian
 

@@ -120,17 +120,28 @@ func place(views []Phase, evs []store.Event) int {
 func finish(tl *Timeline, m Machine, reached int, now time.Time) {
 	running := machine.State(m.State).Transient()
 	failed := m.State == string(machine.Failed)
+	// A phase takes from the end of the one before it (the attempt's start
+	// for the first) to its own last event: the time until the evidence
+	// that it is done (the agent's start is the kernel's boot; the phone-home
+	// the OS's boot after its DHCP).
+	var prevEnd time.Time
+	if tl.Start != nil {
+		prevEnd = tl.Start.Time
+	}
 	for i := range tl.Phases {
 		v := &tl.Phases[i]
 		if v.Began.IsZero() {
 			continue
 		}
 		v.Status = StatusDone
-		if next := nextBegan(tl.Phases, i); !next.IsZero() {
-			v.Duration = next.Sub(v.Began)
-		} else {
-			v.Duration = v.Ended.Sub(v.Began)
+		if !prevEnd.IsZero() && prevEnd.Before(v.Began) {
+			v.Began = prevEnd
 		}
+		if v.Ended.Before(v.Began) {
+			v.Ended = v.Began
+		}
+		v.Duration = v.Ended.Sub(v.Began)
+		prevEnd = v.Ended
 		if i == reached && (running || failed) {
 			v.Status = StatusActive
 			if running {
@@ -155,15 +166,6 @@ func finish(tl *Timeline, m Machine, reached int, now time.Time) {
 		tl.Deadline = m.StateChangedAt.Add(machine.State(m.State).Timeout())
 	}
 	explainStop(tl, m, reached, now)
-}
-
-func nextBegan(ps []Phase, i int) time.Time {
-	for j := i + 1; j < len(ps); j++ {
-		if !ps[j].Began.IsZero() {
-			return ps[j].Began
-		}
-	}
-	return time.Time{}
 }
 
 // explainStop says why a failed or stuck machine stopped.

@@ -95,6 +95,9 @@ func Args(s Spec, dir, dev string) []string {
 		"-netdev", "tap,id=n0,ifname=" + s.Tap + ",script=no,downscript=no",
 		"-drive", "if=none,id=d0,format=raw,cache=unsafe,file=" + s.Disk,
 		"-device", "virtio-blk-pci,drive=d0,bootindex=" + strconv.Itoa(disk),
+		// an entropy source, as a server's RDRAND: without one the kernel's
+		// CRNG takes minutes to start under TCG and getrandom blocks the agent
+		"-device", "virtio-rng-pci",
 	}
 	dev0 := "virtio-net-pci,netdev=n0,mac=" + s.MAC + ",bootindex=" + strconv.Itoa(nic)
 	if s.Firmware == UEFI {
