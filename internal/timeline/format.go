@@ -43,9 +43,13 @@ func Short(d time.Duration) string {
 	return fmt.Sprintf("%dd%dh", int(d.Hours())/24, int(d.Hours())%24)
 }
 
-// Precise is a duration with a tenth of a second below a minute: 0.4s,
-// 14.2s, 3m05s (the CLI's timeline column).
+// Precise is a duration with a tenth of a second below a minute, and in
+// milliseconds below a tenth: 40ms, 0.4s, 14.2s, 3m05s (the CLI's
+// timeline column).
 func Precise(d time.Duration) string {
+	if d >= 0 && d < 100*time.Millisecond {
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
 	if d >= 0 && d < time.Minute {
 		return fmt.Sprintf("%.1fs", d.Seconds())
 	}

@@ -94,6 +94,12 @@ func place(views []Phase, evs []store.Event) int {
 			key = phases[reached].key
 		}
 		phase := Classify(e, key)
+		if p := index(phase); p >= 0 && p < reached {
+			// the journey only moves forward: a later DHCP (iPXE's own
+			// after TFTP, the agent's after the kernel) is part of the
+			// phase reached
+			phase = phases[reached].key
+		}
 		if p := index(phase); p >= 0 {
 			current, reached = p, max(reached, p)
 		}
