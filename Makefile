@@ -162,7 +162,7 @@ e2e-netboot: deps build
 ## machines (BIOS, UEFI) go from powered off to booted from the tiny image on disk and phoned home,
 ## the appliance is killed during an install, a second machine claims the same MAC (root, ~6 min)
 e2e-rack: deps build images-agent images-tiny
-	SLIPWAY_VM=1 SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -v -timeout 25m ./test/rack/... ./test/journey/...
+	SLIPWAY_VM=1 SLIPWAY_TEST_BROWSER=require SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -v -timeout 25m ./test/rack/... ./test/journey/...
 
 ## e2e-full: the same journey with the Debian 12 image and its real cloud-init phone-home (root)
 e2e-full: deps build images-agent images-debian

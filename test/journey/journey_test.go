@@ -50,6 +50,18 @@ func TestJourneyBIOSAndUEFI(t *testing.T) {
 			t.Logf("slipway describe machine %s:\n%s", v.Name, out)
 		})
 	}
+	if t.Failed() {
+		return
+	}
+	dir, err := ScreenshotDir()
+	require.NoError(t, err)
+	files, err := Screenshots(ctx, r, dir, "r1-u05", "r1-u06")
+	if os.Getenv("SLIPWAY_TEST_BROWSER") == "require" {
+		require.NoError(t, err)
+	} else if err != nil {
+		t.Logf("no UI screenshots: %v", err)
+	}
+	t.Logf("UI screenshots of the real journey: %v", files)
 }
 
 // TestJourneyDebian installs the Debian image (2 GiB RAM, 8 GiB disk) on

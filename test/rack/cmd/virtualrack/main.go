@@ -121,7 +121,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer r.Close()
-	fmt.Fprint(stdout, banner(r, o.cfg))
+	password, err := uiUser(ctx, r)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, banner(r, o.cfg, password))
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "\nstopping the virtual rack (appliance, BMCs, machines; namespace deleted); logs stay in "+o.cfg.Dir)
 	return nil
