@@ -42,8 +42,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 }
 
 // run is the agent. As PID 1 it never returns: a failed run is printed and
-// retried, because the kernel panics when init exits.
+// retried, because the kernel panics when init exits. `slipway-agent
+// install ...` (install.go) runs one install without an appliance instead.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "install" {
+		return runInstall(ctx, args[1:], stdout, stderr)
+	}
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
