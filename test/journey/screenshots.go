@@ -83,7 +83,7 @@ func Screenshots(ctx context.Context, r *rack.Rack, dir string, machines ...stri
 		var png []byte
 		err := chromedp.Run(tab, chromedp.Navigate(base+p[0]), chromedp.WaitReady("main", chromedp.ByQuery),
 			chromedp.Sleep(500*time.Millisecond), // let the live region's first swap land
-			chromedp.FullScreenshot(&png, 100)) // 100: PNG
+			chromedp.FullScreenshot(&png, 100))   // 100: PNG
 		if err != nil {
 			return files, fmt.Errorf("screenshot %s: %w", p[0], err)
 		}
