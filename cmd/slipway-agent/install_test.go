@@ -128,6 +128,8 @@ func TestRunInstall(t *testing.T) {
 	assert.Equal(t, disk, rep.Disk)
 	assert.Positive(t, rep.DownloadMBPerSec)
 	assert.Positive(t, rep.VerifyMBPerSec)
+	assert.Positive(t, rep.WrittenMBPerSec)
+	assert.LessOrEqual(t, rep.WrittenSeconds, rep.Seconds)
 	assert.Positive(t, rep.VmHWMKiB)
 	fromFile, err := os.ReadFile(report)
 	require.NoError(t, err)
