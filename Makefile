@@ -45,7 +45,7 @@ export PATH := $(BIN):$(PATH)
 # Image recipes (agent initramfs, installable OS images): make images.
 -include images/images.mk
 
-.PHONY: web terraform provider tfdocs tfdocs-check tidy-check build run test deps tools fmt-check vet lint unit e2e e2e-netboot e2e-rack e2e-full bench-journey bench bench-api clean
+.PHONY: web terraform provider tfdocs tfdocs-check tidy-check build run test deps tools fmt-check vet lint unit e2e e2e-netboot e2e-rack e2e-full bench-journey bench bench-api clean run-site
 
 ## build: the slipway binary into .cache/bin, terraform $(TERRAFORM_VERSION) and the provider mirror
 build: web terraform provider
@@ -74,6 +74,19 @@ run: build images-agent images-tiny
 	$(GO) build -o $(BIN)/virtualrack ./test/rack/cmd/virtualrack
 	exec $(BIN)/virtualrack -slipway $(BIN)/slipway -rackvm $(BIN)/rackvm -dir $(CACHE)/rack -listen $(RUN_LISTEN) \
 	  -agent-dir $(CACHE)/images/agent -image-dir $(CACHE)/images/os -image tiny
+
+## run-site: without a virtual rack (no root needed): serve on $(RUN_LISTEN) with the example site
+## (deploy/examples/site) applied and the appliance-run Terraform site r2 declared (Ctrl-C stops)
+RUN_SITE_DIR := $(CACHE)/run-site
+run-site: build
+	@mkdir -p $(RUN_SITE_DIR)
+	@echo "Slipway: data in $(RUN_SITE_DIR); API https://$(RUN_LISTEN); admin token $(RUN_SITE_DIR)/admin.token; CA $(RUN_SITE_DIR)/pki/ca.crt"
+	@dpkg-query -W -f='$${Status}' ipxe 2>/dev/null | grep -q 'ok installed' || $(MAKE) --no-print-directory deps APT_PACKAGES=ipxe
+	SLIPWAY_INVENTORY_PATHS=$(CURDIR)/deploy/examples/site \
+	SLIPWAY_NETBOOT_TFTP_LISTEN=127.0.0.1:6969 SLIPWAY_NETBOOT_HTTP_LISTEN=127.0.0.1:8080 \
+	SLIPWAY_INFRA_TERRAFORM=$(TERRAFORM) SLIPWAY_INFRA_PROVIDER_MIRROR=$(TF_MIRROR) \
+	  exec $(BIN)/slipway serve --config $(CURDIR)/deploy/examples/run.yaml \
+	    --data-dir $(RUN_SITE_DIR) --listen $(RUN_LISTEN)
 
 ## deps: Debian packages the tests need (installed only when missing)
 deps:

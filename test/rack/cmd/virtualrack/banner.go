@@ -42,7 +42,7 @@ func banner(r *rack.Rack, cfg rack.Config, password string) string {
 		names[i] = v.Name
 	}
 	fmt.Fprintf(&b, "\nThen try:\n")
-	for _, c := range []string{"get machines", "provision " + strings.Join(names, " "), "describe machine " + names[0], "events -f"} {
+	for _, c := range []string{"get machines", "provision " + strings.Join(names, " ") + " --wait", "describe machine " + names[0], "events -f"} {
 		fmt.Fprintf(&b, "  %s %s\n", sw, c)
 	}
 	fmt.Fprintf(&b, "\nCtrl-C stops the rack.\n")
