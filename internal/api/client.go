@@ -132,6 +132,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		return fmt.Errorf("%s %s: decode answer: %w", r.method, r.path, err)
 	}
+	// Read the rest (the encoder's final newline): closing an unread HTTP/2
+	// body resets the stream while the server may still be writing it.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 	return nil
 }
 
