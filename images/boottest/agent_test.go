@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/slipway-dev/slipway/images/internal/cpio"
-	"github.com/slipway-dev/slipway/images/internal/kmod"
+	"github.com/slipway-dev/slipway/internal/cpio"
+	"github.com/slipway-dev/slipway/internal/kmod"
 )
 
 // agentDrivers are the NIC, disk and filesystem drivers the agent must be

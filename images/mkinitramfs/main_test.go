@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/slipway-dev/slipway/images/internal/cpio"
+	"github.com/slipway-dev/slipway/internal/cpio"
 )
 
 // fakeRoot is a tree with one kernel and two modules.

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/slipway-dev/slipway/images/internal/initramfs"
-	"github.com/slipway-dev/slipway/images/internal/kmod"
+	"github.com/slipway-dev/slipway/internal/kmod"
 )
 
 // spec reads everything the options name into an initramfs.Spec, and

@@ -18,8 +18,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/slipway-dev/slipway/images/internal/cpio"
-	"github.com/slipway-dev/slipway/images/internal/kmod"
+	"github.com/slipway-dev/slipway/internal/cpio"
+	"github.com/slipway-dev/slipway/internal/kmod"
 )
 
 // ModulesOrder lists the absolute paths (inside the initramfs) of the
