@@ -6,14 +6,17 @@
 package vm
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/slipway-dev/slipway/internal/cpio"
+	"github.com/slipway-dev/slipway/internal/kmod"
 )
 
 // Marker starts the line the test initramfs prints on the serial console
@@ -99,13 +102,9 @@ func initramfs(rel string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vm: busybox (install busybox-static): %w", err)
 	}
-	mods, err := moduleOrder(filepath.Join("/lib/modules", rel), modulesWanted)
-	if err != nil {
-		return nil, err
-	}
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	c := &cpioWriter{w: zw}
+	c := cpio.NewWriter(zw)
 	for _, d := range []string{"bin", "dev", "proc", "sys", "modules"} {
 		c.Dir(d)
 	}
@@ -114,16 +113,9 @@ func initramfs(rel string) ([]byte, error) {
 	c.File("bin/busybox", bb, 0o755)
 	c.Symlink("bin/sh", "busybox")
 	c.File("init", []byte(initScript), 0o755)
-	var order []string
-	for _, m := range mods {
-		data, err := os.ReadFile(filepath.Join("/lib/modules", rel, m))
-		if err != nil {
-			return nil, fmt.Errorf("vm: module: %w", err)
-		}
-		c.File("modules/"+filepath.Base(m), data, 0o644)
-		order = append(order, filepath.Base(m))
+	if err := addModules(c, filepath.Join("/lib/modules", rel)); err != nil {
+		return nil, err
 	}
-	c.File("modules.order", []byte(strings.Join(order, "\n")+"\n"), 0o644)
 	if err := c.Close(); err != nil {
 		return nil, fmt.Errorf("vm: initramfs: %w", err)
 	}
@@ -133,47 +125,29 @@ func initramfs(rel string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// moduleOrder resolves the wanted modules and their dependencies from
-// modules.dep into a load order (dependencies first). Modules built into
-// the kernel are not in modules.dep and need nothing.
-func moduleOrder(moddir string, wanted []string) ([]string, error) {
-	f, err := os.Open(filepath.Join(moddir, "modules.dep"))
+// addModules adds modulesWanted and their dependencies (from modules.dep,
+// decompressed) under modules/ and their load order, dependencies first,
+// as modules.order. Modules built into the kernel need nothing.
+func addModules(c *cpio.Writer, moddir string) error {
+	ix, err := kmod.Open(moddir)
 	if err != nil {
-		return nil, fmt.Errorf("vm: %w", err)
+		return fmt.Errorf("vm: %w", err)
 	}
-	defer f.Close()
-	fileOf := map[string]string{}   // module name → its file
-	byFile := map[string][]string{} // file → its dependencies' files
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		file, rest, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		name := strings.TrimSuffix(filepath.Base(file), ".ko")
-		byFile[file] = strings.Fields(rest)
-		fileOf[name] = file
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("vm: modules.dep: %w", err)
+	files, err := ix.Order(modulesWanted)
+	if err != nil {
+		return fmt.Errorf("vm: %w", err)
 	}
 	var order []string
-	seen := map[string]bool{}
-	var visit func(file string)
-	visit = func(file string) {
-		if seen[file] {
-			return
+	for _, f := range files {
+		// BuildBoot has no context: reading a module is short.
+		data, err := ix.Read(context.Background(), f)
+		if err != nil {
+			return fmt.Errorf("vm: module: %w", err)
 		}
-		seen[file] = true
-		for _, d := range byFile[file] {
-			visit(d)
-		}
-		order = append(order, file)
+		name := kmod.Uncompressed(filepath.Base(f))
+		c.File("modules/"+name, data, 0o644)
+		order = append(order, name)
 	}
-	for _, w := range wanted {
-		if file, ok := fileOf[w]; ok {
-			visit(file)
-		}
-	}
-	return order, nil
+	c.File("modules.order", []byte(strings.Join(order, "\n")+"\n"), 0o644)
+	return nil
 }

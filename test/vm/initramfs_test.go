@@ -1,71 +1,18 @@
 package vm
 
 import (
-	"bytes"
 	"compress/gzip"
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/slipway-dev/slipway/internal/cpio"
 )
-
-type cpioEntry struct {
-	name         string
-	mode         uint32
-	data         []byte
-	major, minor uint32
-}
-
-// readCPIO parses a newc archive (the kernel's reader, in small).
-func readCPIO(t *testing.T, b []byte) []cpioEntry {
-	t.Helper()
-	var out []cpioEntry
-	field := func(h []byte, i int) uint32 {
-		v, err := strconv.ParseUint(string(h[6+8*i:14+8*i]), 16, 32)
-		require.NoError(t, err)
-		return uint32(v)
-	}
-	align := func(n int) int { return (n + 3) &^ 3 }
-	for off := 0; ; {
-		require.GreaterOrEqual(t, len(b)-off, 110, "truncated header at %d", off)
-		h := b[off : off+110]
-		require.Equal(t, "070701", string(h[:6]), "magic at %d", off)
-		nameLen, size := int(field(h, 11)), int(field(h, 6))
-		name := string(b[off+110 : off+110+nameLen-1])
-		require.Equal(t, byte(0), b[off+110+nameLen-1], "name %q is NUL-terminated", name)
-		dataOff := align(off + 110 + nameLen)
-		e := cpioEntry{name: name, mode: field(h, 1), data: b[dataOff : dataOff+size], major: field(h, 9), minor: field(h, 10)}
-		if name == "TRAILER!!!" {
-			return out
-		}
-		out = append(out, e)
-		off = align(dataOff + size)
-	}
-}
-
-func TestCPIOWriter(t *testing.T) {
-	var buf bytes.Buffer
-	c := &cpioWriter{w: &buf}
-	c.Dir("/bin")
-	c.File("bin/x", []byte("hello"), 0o755)
-	c.Symlink("bin/sh", "x")
-	c.CharDev("dev/console", 5, 1)
-	require.NoError(t, c.Close())
-	require.Zero(t, buf.Len()%4)
-	got := readCPIO(t, buf.Bytes())
-	want := []cpioEntry{
-		{name: "bin", mode: modeDir | 0o755, data: []byte{}},
-		{name: "bin/x", mode: modeFile | 0o755, data: []byte("hello")},
-		{name: "bin/sh", mode: modeSymlink | 0o777, data: []byte("x")},
-		{name: "dev/console", mode: modeCharDev | 0o600, data: []byte{}, major: 5, minor: 1},
-	}
-	assert.Equal(t, want, got)
-}
 
 // TestBuildBoot builds the real test initramfs from this host's kernel and
 // busybox-static and checks what the kernel will find in it.
@@ -78,22 +25,13 @@ func TestBuildBoot(t *testing.T) {
 	}
 	b, err := BuildBoot(t.TempDir())
 	require.NoError(t, err)
-	f, err := os.Open(b.Initrd)
-	require.NoError(t, err)
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	require.NoError(t, err)
-	raw, err := io.ReadAll(zr)
-	require.NoError(t, err)
-	byName := map[string]cpioEntry{}
-	for _, e := range readCPIO(t, raw) {
-		byName[e.name] = e
-	}
+	byName := unpack(t, b.Initrd)
 	require.Contains(t, byName, "init")
-	assert.Equal(t, uint32(modeFile|0o755), byName["init"].mode)
-	assert.Contains(t, string(byName["init"].data), Marker)
+	assert.Equal(t, uint32(cpio.ModeFile|0o755), byName["init"].Mode)
+	assert.Contains(t, string(byName["init"].Data), Marker)
 	assert.Contains(t, byName, "bin/busybox")
-	order := strings.Fields(string(byName["modules.order"].data))
+	assert.Equal(t, uint32(cpio.ModeCharDev|0o600), byName["dev/ttyS0"].Mode)
+	order := strings.Fields(string(byName["modules.order"].Data))
 	require.Contains(t, order, "virtio_net.ko")
 	for _, m := range order {
 		assert.Contains(t, byName, "modules/"+m)
@@ -106,4 +44,23 @@ func TestBuildBoot(t *testing.T) {
 	st, err := os.Stat(b.Kernel)
 	require.NoError(t, err)
 	assert.Positive(t, st.Size())
+}
+
+// unpack reads the gzip'd initrd at path into its entries by name.
+func unpack(t *testing.T, path string) map[string]cpio.Entry {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.Close() })
+	zr, err := gzip.NewReader(f)
+	require.NoError(t, err)
+	raw, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	entries, err := cpio.Read(raw)
+	require.NoError(t, err)
+	byName := map[string]cpio.Entry{}
+	for _, e := range entries {
+		byName[e.Name] = e
+	}
+	return byName
 }
