@@ -142,8 +142,8 @@ func TestRunInstall(t *testing.T) {
 	require.Error(t, run(context.Background(), args, &stdout, &stderr))
 	rep = parseReportLine(t, stdout.String())
 	assert.False(t, rep.OK)
-	assert.Equal(t, agent.PhaseDownload, rep.Phase)
-	assert.Contains(t, rep.Error, "rawSHA256")
+	assert.Equal(t, agent.PhaseVerify, rep.Phase) // the raw bytes are hashed as read back
+	assert.Contains(t, rep.Error, "read back from the disk, the image's sha256 is")
 	assert.True(t, rep.Wiped)
 }
 

@@ -12,15 +12,18 @@ import (
 )
 
 // buffers is how many blocks are in flight between the reader (download,
-// stored hash, decompression) and the writer (raw hash, disk writes): with
-// 4 MiB blocks the pipeline holds 12 MiB.
+// stored hash, decompression) and the writer (disk writes): with 4 MiB
+// blocks the pipeline holds 12 MiB.
 const buffers = 3
 
 // writeStream copies src to f from offset 0 in blockSize writes (every
-// offset but the last block's is a multiple of blockSize), hashing the raw
-// bytes. Reading and writing run in two goroutines so decompression and
-// disk I/O overlap. It fails as soon as src holds more than limit bytes.
-func writeStream(ctx context.Context, src io.Reader, f *os.File, blockSize int, limit int64, m *meter) (int64, []byte, error) {
+// offset but the last block's is a multiple of blockSize). Reading and
+// writing run in two goroutines so decompression and disk I/O overlap. It
+// fails as soon as src holds more than limit bytes. The raw bytes are not
+// hashed here: the read-back (readBack) hashes them from the disk itself,
+// and hashing them twice cost a third of the sha256 work, the install's
+// largest CPU cost where sha256 is slow (test/bench/install).
+func writeStream(ctx context.Context, src io.Reader, f *os.File, blockSize int, limit int64, m *meter) (int64, error) {
 	free := make(chan []byte, buffers)
 	for range buffers {
 		free <- make([]byte, blockSize)
@@ -57,11 +60,9 @@ func writeStream(ctx context.Context, src io.Reader, f *os.File, blockSize int, 
 			}
 		}
 	})
-	h := sha256.New()
 	var off int64
 	g.Go(func() error {
 		for buf := range full {
-			h.Write(buf)
 			if _, err := f.WriteAt(buf, off); err != nil {
 				return fmt.Errorf("write disk at byte %d: %w", off, err)
 			}
@@ -72,7 +73,7 @@ func writeStream(ctx context.Context, src io.Reader, f *os.File, blockSize int, 
 		return nil
 	})
 	err := g.Wait()
-	return off, h.Sum(nil), err
+	return off, err
 }
 
 // fill reads into buf until it is full or src ends (io.EOF, possibly with

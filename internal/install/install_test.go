@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -88,6 +89,7 @@ func TestInstallFailuresWipe(t *testing.T) {
 		serve  func(stored []byte) []byte
 		setup  func(s *imageServer)
 		hook   func(path string) error
+		edit   func(in *agent.Install)
 		phase  string
 		want   string
 	}{
@@ -103,6 +105,10 @@ func TestInstallFailuresWipe(t *testing.T) {
 			serve: func(b []byte) []byte { return b[:len(b)-4096] }},
 		{name: "read-back mismatch", format: "raw.zst", phase: agent.PhaseVerify, want: "read back from the disk",
 			hook: corruptAt(3 * mib)},
+		// The raw bytes are hashed once, read back from the disk: a wrong
+		// declared rawSHA256 fails there, and the disk is wiped.
+		{name: "wrong rawSHA256", format: "raw.zst", phase: agent.PhaseVerify, want: "read back from the disk, the image's sha256 is",
+			edit: func(in *agent.Install) { in.RawSHA256 = strings.Repeat("0", 64) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stored := compress(t, tc.format, raw)
@@ -120,6 +126,9 @@ func TestInstallFailuresWipe(t *testing.T) {
 			in := task(srv.URL, tc.format, stored, raw)
 			if tc.name == "short image" {
 				in = task(srv.URL, tc.format, served, raw) // the stream is what was declared, the raw size is not
+			}
+			if tc.edit != nil {
+				tc.edit(&in)
 			}
 			path, disks := diskFor(t)
 			res, err := fastInstaller(nil, tc.hook).Install(context.Background(), in, disks)
