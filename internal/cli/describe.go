@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/slipway-dev/slipway/internal/agent"
 	"github.com/slipway-dev/slipway/internal/api"
 	"github.com/slipway-dev/slipway/internal/inventory"
 	"github.com/slipway-dev/slipway/internal/store"
@@ -229,10 +230,31 @@ func writeEvents(w io.Writer, d api.MachineDetail) {
 	fmt.Fprintln(w, "Events:")
 	tw := newTable(w)
 	row(tw, "  TIME", "TYPE", "CHANGE", "ACTOR", "MESSAGE")
-	for _, e := range d.Events {
+	for _, e := range collapseProgress(d.Events) {
 		row(tw, "  "+timestamp(e.Time), e.Type, change(e.From, e.To, e.Cause), orNone(e.Actor), eventMessage(e.Reason, e.Message))
 	}
 	_ = tw.Flush()
+}
+
+// collapseProgress keeps the last of each run of install.progress events
+// (one a second while installing), its message saying how many it stands for.
+func collapseProgress(evs []store.Event) []store.Event {
+	out := make([]store.Event, 0, len(evs))
+	run := 0
+	for i, e := range evs {
+		if e.Type == agent.EventProgress {
+			run++
+			if i+1 < len(evs) && evs[i+1].Type == agent.EventProgress {
+				continue
+			}
+			if run > 1 {
+				e.Message = fmt.Sprintf("%s (last of %d reports)", e.Message, run)
+			}
+		}
+		run = 0
+		out = append(out, e)
+	}
+	return out
 }
 
 // change renders a state change "registered → inspecting (inspect)".

@@ -118,3 +118,14 @@ func exactGolden(t *testing.T, name, got string) {
 	require.NoError(t, err)
 	assert.Equal(t, string(want), got, "golden %s (refresh with -update)", name)
 }
+
+func TestCollapseProgress(t *testing.T) {
+	ev := func(typ, msg string) store.Event { return store.Event{Type: typ, Message: msg} }
+	got := collapseProgress([]store.Event{ev("install.started", "a"), ev("install.progress", "10%"),
+		ev("install.progress", "20%"), ev("install.progress", "30%"), ev("install.done", "b"), ev("install.progress", "x")})
+	var msgs []string
+	for _, e := range got {
+		msgs = append(msgs, e.Message)
+	}
+	assert.Equal(t, []string{"a", "30% (last of 3 reports)", "b", "x"}, msgs)
+}
