@@ -1,16 +1,14 @@
 package vm
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -88,28 +86,43 @@ func (a *Appliance) waitReady() {
 	}
 }
 
-func (a *Appliance) ready() bool {
-	pem, err := os.ReadFile(a.CAFile())
+func (a *Appliance) ready() bool { return Ready(a.T.Context(), "https://"+a.Local, a.DataDir) }
+
+// CAFile and TokenFile are the appliance's CA and first admin token.
+func (a *Appliance) CAFile() string    { return CAFile(a.DataDir) }
+func (a *Appliance) TokenFile() string { return TokenFile(a.DataDir) }
+
+// CAFile and TokenFile are the CA and first admin token `slipway serve`
+// writes under its data directory.
+func CAFile(dataDir string) string    { return filepath.Join(dataDir, "pki", "ca.crt") }
+func TokenFile(dataDir string) string { return filepath.Join(dataDir, "admin.token") }
+
+// Ready reports whether `slipway serve` with data directory dataDir has
+// written its CA and admin token and answers GET /readyz at url (https,
+// with a certificate of that CA).
+func Ready(ctx context.Context, url, dataDir string) bool {
+	pem, err := os.ReadFile(CAFile(dataDir))
 	if err != nil {
 		return false
 	}
-	if _, err := os.Stat(a.TokenFile()); err != nil {
+	if _, err := os.Stat(TokenFile(dataDir)); err != nil {
 		return false
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	resp, err := c.Get("https://" + a.Local + "/readyz")
+	defer c.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/readyz", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		return false
 	}
 	_ = resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
 }
-
-// CAFile and TokenFile are the appliance's CA and first admin token.
-func (a *Appliance) CAFile() string    { return filepath.Join(a.DataDir, "pki", "ca.crt") }
-func (a *Appliance) TokenFile() string { return filepath.Join(a.DataDir, "admin.token") }
 
 // Client is an API client with the admin token, through the forwarder.
 func (a *Appliance) Client() *api.Client {
@@ -132,70 +145,13 @@ func (a *Appliance) CLI() *harness.CLI {
 }
 
 // forward listens on a loopback port of the test process and connects each
-// accepted connection to target from inside host's namespace. Cleanup
-// closes the listener and every open connection (clients keep idle ones).
+// accepted connection to target from inside host's namespace until t ends.
 func forward(t testing.TB, host *netns.Host, target string) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := host.Forward("127.0.0.1:0", target)
 	require.NoError(t, err)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns = map[net.Conn]bool{}
-	)
-	t.Cleanup(func() {
-		_ = l.Close()
-		mu.Lock()
-		for c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns[c] = true
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				pipe(host, c, target)
-				mu.Lock()
-				delete(conns, c)
-				mu.Unlock()
-			}()
-		}
-	}()
-	return l.Addr().String()
-}
-
-func pipe(host *netns.Host, c net.Conn, target string) {
-	defer c.Close()
-	var up net.Conn
-	err := host.Do(func() (err error) {
-		up, err = net.DialTimeout("tcp", target, 5*time.Second)
-		return err
-	})
-	if err != nil {
-		return
-	}
-	defer up.Close()
-	done := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(up, c)
-		_ = up.Close()
-		close(done)
-	}()
-	_, _ = io.Copy(c, up)
-	_ = c.Close()
-	<-done
+	t.Cleanup(stop)
+	return addr
 }
 
 // Binary is the slipway binary named by SLIPWAY_BIN (make builds it).

@@ -111,6 +111,28 @@ func qemuArgs(n Node, dir, tap, serial string) ([]string, error) {
 	return append(args, "-device", nic), nil
 }
 
+// AdvertiseRouter sends an IPv6 router advertisement (no prefixes, no
+// managed/other flags, router lifetime 0) on iface every half second until
+// t ends (netns.Host.AdvertiseRouter: iPXE otherwise waits ~13 s for IPv6
+// autoconfiguration). IPv6 is enabled on iface only (netns turns it off
+// everywhere), without duplicate address detection.
+func AdvertiseRouter(t testing.TB, host *netns.Host, iface string) {
+	t.Helper()
+	for _, kv := range []string{
+		"net.ipv6.conf." + iface + ".accept_dad=0",
+		"net.ipv6.conf." + iface + ".disable_ipv6=0",
+	} {
+		if out, err := host.Run(t.Context(), "sysctl", "-qw", kv); err != nil {
+			t.Fatalf("router advertisements: %v\n%s", err, out)
+		}
+	}
+	stop, err := host.AdvertiseRouter(iface)
+	if err != nil {
+		t.Fatalf("router advertisements: %v", err)
+	}
+	t.Cleanup(stop)
+}
+
 var markerRe = regexp.MustCompile(regexp.QuoteMeta(Marker) + ` mac=(\S+)`)
 
 // WaitMarker polls the serial log until the marker line appears and returns
