@@ -134,11 +134,10 @@ func StartOne(t testing.TB, chassisPath, dir string, o Options) *BMC {
 }
 
 func (b *BMC) start(chassisPath string) error {
-	conf := fmt.Sprintf(lanConf, b.Name, b.Port, chassisPath, b.Dir, Username, b.Password)
-	if err := os.WriteFile(filepath.Join(b.Dir, "lan.conf"), []byte(conf), 0o600); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(b.Dir, "node.emu"), []byte(emu), 0o600); err != nil {
+	c := Config{Name: b.Name, Addr: "127.0.0.1", Port: b.Port, ChassisControl: chassisPath + " " + b.Dir,
+		User: Username, Password: b.Password}
+	args, err := c.Write(b.Dir, filepath.Join(b.Dir, "state"))
+	if err != nil {
 		return err
 	}
 	log, err := os.Create(filepath.Join(b.Dir, "ipmi_sim.log"))
@@ -146,8 +145,7 @@ func (b *BMC) start(chassisPath string) error {
 		return err
 	}
 	defer log.Close()
-	b.cmd = exec.Command("ipmi_sim", "-c", filepath.Join(b.Dir, "lan.conf"), "-f", filepath.Join(b.Dir, "node.emu"),
-		"-s", filepath.Join(b.Dir, "state"), "-n")
+	b.cmd = exec.Command("ipmi_sim", args...)
 	b.cmd.Stdout, b.cmd.Stderr = log, log
 	b.cmd.Stdin = nil
 	if err := b.cmd.Start(); err != nil {
@@ -156,27 +154,6 @@ func (b *BMC) start(chassisPath string) error {
 	go func() { _ = b.cmd.Wait(); close(b.done) }()
 	return nil
 }
-
-const lanConf = `name "%[1]s"
-set_working_mc 0x20
-  startlan 1
-    addr 127.0.0.1 %[2]d
-    priv_limit admin
-    allowed_auths_callback md2 md5 straight
-    allowed_auths_user md2 md5 straight
-    allowed_auths_operator md2 md5 straight
-    allowed_auths_admin md2 md5 straight
-    guid a123456789abcdefa123456789abcdef
-  endlan
-  chassis_control "%[3]s %[4]s 0x20"
-  user 2 true "%[5]s" "%[6]s" admin 10 md2 md5 straight
-`
-
-const emu = `mc_setbmc 0x20
-mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
-sel_enable 0x20 1000 0x0a
-mc_enable 0x20
-`
 
 func freeUDPPort(t testing.TB) int {
 	t.Helper()
