@@ -3,10 +3,7 @@ package rack
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +11,7 @@ import (
 	"time"
 
 	"github.com/slipway-dev/slipway/internal/api"
+	"github.com/slipway-dev/slipway/test/vm"
 )
 
 // configYAML is the appliance's configuration (internal/config): API, boot
@@ -93,36 +91,14 @@ func (r *Rack) waitReady(ctx context.Context, p *Proc) error {
 	return nil
 }
 
-func (r *Rack) ready(ctx context.Context) bool {
-	pem, err := os.ReadFile(r.CAFile())
-	if err != nil {
-		return false
-	}
-	if _, err := os.Stat(r.TokenFile()); err != nil {
-		return false
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL()+"/readyz", nil)
-	if err != nil {
-		return false
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return false
-	}
-	_ = resp.Body.Close()
-	c.CloseIdleConnections()
-	return resp.StatusCode == http.StatusOK
-}
+func (r *Rack) ready(ctx context.Context) bool { return vm.Ready(ctx, r.URL(), r.DataDir) }
 
 // URL is the API (and web UI) through the host's loopback forwarder.
 func (r *Rack) URL() string { return "https://" + r.API }
 
 // CAFile and TokenFile are the appliance's CA and first admin token.
-func (r *Rack) CAFile() string    { return filepath.Join(r.DataDir, "pki", "ca.crt") }
-func (r *Rack) TokenFile() string { return filepath.Join(r.DataDir, "admin.token") }
+func (r *Rack) CAFile() string    { return vm.CAFile(r.DataDir) }
+func (r *Rack) TokenFile() string { return vm.TokenFile(r.DataDir) }
 
 // ClientConfig is the CLI configuration the rack logged in with.
 func (r *Rack) ClientConfig() string { return filepath.Join(r.Dir, "client.yaml") }

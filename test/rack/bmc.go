@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/slipway-dev/slipway/test/ipmisim"
 	"github.com/slipway-dev/slipway/test/ipmisim/simstate"
 	"github.com/slipway-dev/slipway/test/rack/node"
 )
@@ -69,40 +70,18 @@ func sparseFile(path string, size int64) error {
 	return f.Close()
 }
 
+// startBMC starts the machine's ipmi_sim: its LAN channel on the
+// appliance's address, the rackvm program as chassis_control, one admin
+// user (ipmisim.Config).
 func (r *Rack) startBMC(v *VM) (*Proc, error) {
-	conf := fmt.Sprintf(lanConf, v.Name, Addr, v.BMCPort(), r.rackvm, v.Dir, BMCUser, BMCSecret)
-	lan, emuFile := filepath.Join(v.Dir, "lan.conf"), filepath.Join(v.Dir, "node.emu")
-	if err := os.WriteFile(lan, []byte(conf), 0o600); err != nil {
+	c := ipmisim.Config{Name: v.Name, Addr: Addr, Port: v.BMCPort(), ChassisControl: r.rackvm + " chassis " + v.Dir,
+		User: BMCUser, Password: BMCSecret}
+	args, err := c.Write(v.Dir, filepath.Join(v.Dir, "bmc-state"))
+	if err != nil {
 		return nil, fmt.Errorf("machine %s: %w", v.Name, err)
 	}
-	if err := os.WriteFile(emuFile, []byte(emu), 0o600); err != nil {
-		return nil, fmt.Errorf("machine %s: %w", v.Name, err)
-	}
-	return r.spawn("bmc-"+v.Name, "ipmi_sim", "-c", lan, "-f", emuFile, "-s", filepath.Join(v.Dir, "bmc-state"), "-n")
+	return r.spawn("bmc-"+v.Name, "ipmi_sim", args...)
 }
-
-// The BMC: one LAN channel on the appliance's address, the rackvm program
-// as chassis_control, one admin user (lab.md: ipmi_sim).
-const lanConf = `name "%[1]s"
-set_working_mc 0x20
-  startlan 1
-    addr %[2]s %[3]d
-    priv_limit admin
-    allowed_auths_callback md2 md5 straight
-    allowed_auths_user md2 md5 straight
-    allowed_auths_operator md2 md5 straight
-    allowed_auths_admin md2 md5 straight
-    guid a123456789abcdefa123456789abcdef
-  endlan
-  chassis_control "%[4]s chassis %[5]s 0x20"
-  user 2 true "%[6]s" "%[7]s" admin 10 md2 md5 straight
-`
-
-const emu = `mc_setbmc 0x20
-mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
-sel_enable 0x20 1000 0x0a
-mc_enable 0x20
-`
 
 // IPMITool runs ipmitool inside the namespace against the machine's BMC
 // (an independent client: what a person at the rack would type).

@@ -1,14 +1,9 @@
 package rack
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"os/exec"
 	"strings"
-	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/slipway-dev/slipway/test/netns"
 )
@@ -63,49 +58,24 @@ func (r *Rack) addTap(m Machine) error {
 	return nil
 }
 
-// advertiseRouter sends an IPv6 router advertisement (no prefix, no M/O
-// flags, router lifetime 0) on the bridge every half second until Close.
+// advertiseRouter sends IPv6 router advertisements on the bridge until
+// Close (netns.Host.AdvertiseRouter).
 func (r *Rack) advertiseRouter() error {
-	var conn net.PacketConn
-	err := r.NS.Do(func() (err error) {
-		conn, err = net.ListenPacket("ip6:ipv6-icmp", "::")
-		if err != nil {
-			return err
-		}
-		raw, err := conn.(*net.IPConn).SyscallConn()
-		if err != nil {
-			return err
-		}
-		var serr error
-		err = raw.Control(func(fd uintptr) {
-			// RAs must arrive with hop limit 255 (RFC 4861 §6.1.2).
-			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS, 255)
-		})
-		if err == nil {
-			err = serr
-		}
-		return err
-	})
+	stop, err := r.NS.AdvertiseRouter(Bridge)
 	if err != nil {
-		return fmt.Errorf("rack: router advertisements: %w", err)
+		return fmt.Errorf("rack: %w", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	r.defer_(func() { cancel(); _ = conn.Close(); <-done })
-	go func() {
-		defer close(done)
-		ra := []byte{134, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
-		dst := &net.IPAddr{IP: net.ParseIP("ff02::1"), Zone: Bridge}
-		tick := time.NewTicker(500 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			_, _ = conn.WriteTo(ra, dst) // no link-local address yet: the next tick retries
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-		}
-	}()
+	r.defer_(stop)
 	return nil
+}
+
+// forward listens on listen on the host and connects each connection to
+// target inside the namespace until Close (netns.Host.Forward).
+func (r *Rack) forward(listen, target string) (string, error) {
+	addr, stop, err := r.NS.Forward(listen, target)
+	if err != nil {
+		return "", fmt.Errorf("rack: forward the API: %w", err)
+	}
+	r.defer_(stop)
+	return addr, nil
 }
