@@ -2,8 +2,6 @@ package boottest
 
 import (
 	"bytes"
-	"compress/gzip"
-	"io"
 	"os"
 	"path"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipway-dev/slipway/internal/cpio"
+	"github.com/slipway-dev/slipway/internal/cpio/cpiotest"
 	"github.com/slipway-dev/slipway/internal/kmod"
 )
 
@@ -29,7 +28,7 @@ var agentDrivers = []string{
 // dependencies; /init is the static agent.
 func TestAgentInitramfsModules(t *testing.T) {
 	initrd := artifact(t, "agent/initrd", "images-agent")
-	entries := readInitramfs(t, initrd)
+	entries := cpiotest.UnpackFile(t, initrd)
 	order := strings.Fields(string(entries["etc/slipway/modules.order"].Data))
 	require.NotEmpty(t, order, "modules.order")
 	release := strings.Split(strings.TrimPrefix(order[0], "/lib/modules/"), "/")[0]
@@ -69,22 +68,4 @@ func TestAgentInitramfsModules(t *testing.T) {
 	st, err := os.Stat(initrd)
 	require.NoError(t, err)
 	t.Logf("agent initramfs: %d entries, %d modules, %.1f MiB", len(entries), len(order), float64(st.Size())/(1<<20))
-}
-
-func readInitramfs(t *testing.T, p string) map[string]cpio.Entry {
-	t.Helper()
-	f, err := os.Open(p)
-	require.NoError(t, err)
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	require.NoError(t, err)
-	raw, err := io.ReadAll(zr)
-	require.NoError(t, err)
-	list, err := cpio.Read(raw)
-	require.NoError(t, err)
-	out := map[string]cpio.Entry{}
-	for _, e := range list {
-		out[e.Name] = e
-	}
-	return out
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipway-dev/slipway/internal/cpio"
+	"github.com/slipway-dev/slipway/internal/cpio/cpiotest"
 )
 
 // fakeRoot is a tree with one kernel and two modules.
@@ -46,19 +46,7 @@ func TestRun(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "KERNEL", string(kernel))
 
-	f, err := os.Open(out + "/img/initrd")
-	require.NoError(t, err)
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	require.NoError(t, err)
-	raw, err := io.ReadAll(zr)
-	require.NoError(t, err)
-	entries, err := cpio.Read(raw)
-	require.NoError(t, err)
-	got := map[string]cpio.Entry{}
-	for _, e := range entries {
-		got[e.Name] = e
-	}
+	got := cpiotest.UnpackFile(t, out+"/img/initrd")
 	assert.Equal(t, "AGENT", string(got["init"].Data))
 	assert.Equal(t, "v9\n", string(got["etc/slipway/agent.version"].Data))
 	assert.Equal(t, uint32(cpio.ModeFile|0o755), got["etc/x.script"].Mode)

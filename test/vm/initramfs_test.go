@@ -1,8 +1,6 @@
 package vm
 
 import (
-	"compress/gzip"
-	"io"
 	"os"
 	"slices"
 	"strings"
@@ -12,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipway-dev/slipway/internal/cpio"
+	"github.com/slipway-dev/slipway/internal/cpio/cpiotest"
 )
 
 // TestBuildBoot builds the real test initramfs from this host's kernel and
@@ -25,7 +24,7 @@ func TestBuildBoot(t *testing.T) {
 	}
 	b, err := BuildBoot(t.TempDir())
 	require.NoError(t, err)
-	byName := unpack(t, b.Initrd)
+	byName := cpiotest.UnpackFile(t, b.Initrd)
 	require.Contains(t, byName, "init")
 	assert.Equal(t, uint32(cpio.ModeFile|0o755), byName["init"].Mode)
 	assert.Contains(t, string(byName["init"].Data), Marker)
@@ -44,23 +43,4 @@ func TestBuildBoot(t *testing.T) {
 	st, err := os.Stat(b.Kernel)
 	require.NoError(t, err)
 	assert.Positive(t, st.Size())
-}
-
-// unpack reads the gzip'd initrd at path into its entries by name.
-func unpack(t *testing.T, path string) map[string]cpio.Entry {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = f.Close() })
-	zr, err := gzip.NewReader(f)
-	require.NoError(t, err)
-	raw, err := io.ReadAll(zr)
-	require.NoError(t, err)
-	entries, err := cpio.Read(raw)
-	require.NoError(t, err)
-	byName := map[string]cpio.Entry{}
-	for _, e := range entries {
-		byName[e.Name] = e
-	}
-	return byName
 }

@@ -2,7 +2,6 @@ package initramfs
 
 import (
 	"bytes"
-	"compress/gzip"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,27 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipway-dev/slipway/internal/cpio"
+	"github.com/slipway-dev/slipway/internal/cpio/cpiotest"
 	"github.com/slipway-dev/slipway/internal/kmod"
 )
-
-// Unpack gunzips and parses an initramfs into its entries by name.
-func unpack(t *testing.T, gz []byte) (map[string]cpio.Entry, []string) {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	require.NoError(t, err)
-	raw, err := io.ReadAll(zr)
-	require.NoError(t, err)
-	entries, err := cpio.Read(raw)
-	require.NoError(t, err)
-	byName := map[string]cpio.Entry{}
-	var names []string
-	for _, e := range entries {
-		require.NotContains(t, byName, e.Name, "one entry per path")
-		byName[e.Name] = e
-		names = append(names, e.Name)
-	}
-	return byName, names
-}
 
 func fakeKernel(t *testing.T) *kmod.Index {
 	t.Helper()
@@ -61,7 +42,7 @@ func TestWrite(t *testing.T) {
 		Files:   []File{{Path: "/etc/slipway/agent.version", Data: []byte("v1\n")}},
 	})
 	require.NoError(t, err)
-	byName, names := unpack(t, buf.Bytes())
+	byName, names := cpiotest.Unpack(t, buf.Bytes())
 	base := "/lib/modules/6.1.0-99-amd64/kernel/"
 	wantOrder := []string{base + "a/virtio.ko", base + "a/virtio_net.ko", base + "b/fat.ko", base + "b/vfat.ko"}
 	assert.Equal(t, wantOrder, m.Modules)
