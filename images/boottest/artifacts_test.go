@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/slipway-dev/slipway/test/vm"
 )
 
 // imagesDir is where make images writes (SLIPWAY_IMAGES_DIR overrides).
@@ -48,7 +50,7 @@ func gateVM(t testing.TB, env string) {
 		t.Skip("the boot tests need root (network namespaces, taps)")
 	}
 	requireTools(t, "qemu-system-x86_64", "ip", "busybox", "zstd", "sfdisk", "mkfs.vfat", "mcopy")
-	for _, f := range []string{ovmfCode, ovmfVars} {
+	for _, f := range []string{vm.OVMFCode, vm.OVMFVars} {
 		if _, err := os.Stat(f); err != nil {
 			t.Skipf("%s is missing (install ovmf)", f)
 		}

@@ -12,12 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipway-dev/slipway/test/netns"
-)
-
-// Firmware (Debian's ovmf package); SeaBIOS is QEMU's default.
-const (
-	ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
-	ovmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+	"github.com/slipway-dev/slipway/test/vm"
 )
 
 // machine is one QEMU node booting from its virtio disk.
@@ -41,14 +36,7 @@ func (s *site) boot(t *testing.T, m machine) *running {
 	t.Helper()
 	dir := t.TempDir()
 	tap := "tap" + strings.ReplaceAll(m.MAC[12:], ":", "")
-	for _, args := range [][]string{
-		{"tuntap", "add", "dev", tap, "mode", "tap"},
-		{"link", "set", tap, "master", bridge},
-		{"link", "set", tap, "up"},
-	} {
-		out, err := s.srv.Run(t.Context(), "ip", args...)
-		require.NoError(t, err, out)
-	}
+	vm.PlugTap(t, s.srv, bridge, tap)
 	r := &running{machine: m, serial: filepath.Join(dir, "serial.log")}
 	args := []string{
 		"-name", m.Name, "-machine", "q35,graphics=off", "-accel", "tcg", "-smp", "1",
@@ -61,10 +49,10 @@ func (s *site) boot(t *testing.T, m machine) *running {
 	}
 	if m.UEFI {
 		vars := filepath.Join(dir, "OVMF_VARS.fd") // a fresh copy per boot (lab.md)
-		data, err := os.ReadFile(ovmfVars)
+		data, err := os.ReadFile(vm.OVMFVars)
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(vars, data, 0o600))
-		args = append(args, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file="+ovmfCode,
+		args = append(args, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file="+vm.OVMFCode,
 			"-drive", "if=pflash,format=raw,unit=1,file="+vars)
 	}
 	r.started = time.Now()

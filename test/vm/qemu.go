@@ -61,15 +61,7 @@ func Start(t testing.TB, host *netns.Host, bridge string, n Node) *Running {
 	t.Helper()
 	dir := t.TempDir()
 	tap := "tap-" + strings.ReplaceAll(n.MAC[9:], ":", "")
-	for _, args := range [][]string{
-		{"tuntap", "add", "dev", tap, "mode", "tap"},
-		{"link", "set", tap, "master", bridge},
-		{"link", "set", tap, "up"},
-	} {
-		if out, err := host.Run(t.Context(), "ip", args...); err != nil {
-			t.Fatalf("vm %s: %v\n%s", n.Name, err, out)
-		}
-	}
+	PlugTap(t, host, bridge, tap)
 	r := &Running{Node: n, Serial: filepath.Join(dir, "serial.log")}
 	args, err := qemuArgs(n, dir, tap, r.Serial)
 	if err != nil {
@@ -78,6 +70,21 @@ func Start(t testing.TB, host *netns.Host, bridge string, n Node) *Running {
 	r.Started = time.Now()
 	r.proc = host.Start(t, "qemu-system-x86_64", args...)
 	return r
+}
+
+// PlugTap creates the tap device tap on bridge inside host's namespace
+// and sets it up; the namespace's deletion removes it.
+func PlugTap(t testing.TB, host *netns.Host, bridge, tap string) {
+	t.Helper()
+	for _, args := range [][]string{
+		{"tuntap", "add", "dev", tap, "mode", "tap"},
+		{"link", "set", tap, "master", bridge},
+		{"link", "set", tap, "up"},
+	} {
+		if out, err := host.Run(t.Context(), "ip", args...); err != nil {
+			t.Fatalf("tap %s: %v\n%s", tap, err, out)
+		}
+	}
 }
 
 // qemuArgs is the command line (firmware notes in ../../shared/notes/lab.md:
