@@ -131,3 +131,41 @@ func TestDuplicateMACClaimRefused(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.Contains(out, "agent.claim-refused"), out)
 }
+
+// TestInspectThenDeprovision: an inspection alone ends ready and powered
+// off; a provisioned machine that is deprovisioned netboots the agent, which
+// wipes its disk (the image's boot sector is gone) and it is ready again.
+func TestInspectThenDeprovision(t *testing.T) {
+	bin := rack.Require(t)
+	img := rack.RequireImages(t, "tiny")
+	r := rack.New(t, rack.Config{Slipway: bin, AgentDir: rack.AgentDir(), Image: &img, Machines: rack.Machines(1, "bios")})
+	ctx := t.Context()
+	v := r.VMs[0]
+	_, err := r.CLI(ctx, "inspect", v.Name, "--wait", "--timeout", activeTimeout.String())
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return !v.Running() }, time.Minute, time.Second, "the agent powers off after inspecting")
+
+	_, err = r.CLI(ctx, "provision", v.Name, "--wait", "--timeout", activeTimeout.String())
+	require.NoError(t, err)
+	require.Equal(t, []byte{0x55, 0xaa}, bootSignature(t, v.Disk), "the installed image has an MBR")
+
+	_, err = r.CLI(ctx, "deprovision", v.Name, "--wait", "--timeout", activeTimeout.String())
+	require.NoError(t, err)
+	m, err := Machine(ctx, r, v.Name)
+	require.NoError(t, err)
+	assert.Equal(t, "ready", m.State)
+	assert.Equal(t, []byte{0, 0}, bootSignature(t, v.Disk), "the wipe cleared the first MiB")
+	require.NoError(t, WaitEvent(ctx, r, v.Name, "install.wiped", time.Second))
+}
+
+// bootSignature is bytes 510-511 of the disk file (0x55 0xaa on an MBR).
+func bootSignature(t *testing.T, disk string) []byte {
+	t.Helper()
+	f, err := os.Open(disk)
+	require.NoError(t, err)
+	defer f.Close()
+	b := make([]byte, 2)
+	_, err = f.ReadAt(b, 510)
+	require.NoError(t, err)
+	return b
+}
