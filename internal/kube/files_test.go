@@ -1,0 +1,37 @@
+package kube
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFilesNeverPrintContent(t *testing.T) {
+	p := testPKI(t)
+	fs, err := p.NodeFiles(oneCP(), "r1-u05", testToken(t), testNow)
+	require.NoError(t, err)
+	key := fs[PKIDir+"/ca.key"]
+	var logged bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logged, nil))
+	log.Info("delivering", "files", fs, "key", key)
+	log.Info("delivering", slog.Any("files", fs))
+	printed := fmt.Sprintf("%v %+v %#v %s %v %#v", fs, fs, fs, key, key, key)
+	for _, out := range []string{logged.String(), printed} {
+		assert.NotContains(t, out, "PRIVATE KEY")
+		assert.NotContains(t, out, "BEGIN")
+		assert.Contains(t, out, PKIDir+"/ca.key")
+	}
+	assert.Contains(t, printed, fmt.Sprintf("<%d bytes, -rw------->", len(key.Data)))
+}
+
+func TestFileSetMerge(t *testing.T) {
+	a := FileSet{"/a": {Data: []byte("1"), Mode: modePublic}}
+	require.NoError(t, a.Merge(FileSet{"/a": {Data: []byte("1"), Mode: modePublic}, "/b": {Data: []byte("2")}}))
+	assert.Equal(t, []string{"/a", "/b"}, a.Paths())
+	require.ErrorContains(t, a.Merge(FileSet{"/a": {Data: []byte("other")}}), "/a rendered twice")
+	require.Error(t, a.Merge(FileSet{"/a": {Data: []byte("1"), Mode: modePrivate}}))
+}
