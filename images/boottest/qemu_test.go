@@ -48,12 +48,9 @@ func (s *site) boot(t *testing.T, m machine) *running {
 		"-device", "virtio-net-pci,netdev=n0,mac=" + m.MAC + ",romfile=",
 	}
 	if m.UEFI {
-		vars := filepath.Join(dir, "OVMF_VARS.fd") // a fresh copy per boot (lab.md)
-		data, err := os.ReadFile(vm.OVMFVars)
+		uefi, err := vm.UEFIArgs(dir) // a fresh copy of the variables per boot (lab.md)
 		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(vars, data, 0o600))
-		args = append(args, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file="+vm.OVMFCode,
-			"-drive", "if=pflash,format=raw,unit=1,file="+vars)
+		args = append(args, uefi...)
 	}
 	r.started = time.Now()
 	r.proc = s.srv.Start(t, "qemu-system-x86_64", args...)

@@ -102,17 +102,11 @@ func qemuArgs(n Node, dir, tap, serial string) ([]string, error) {
 	}
 	nic := "virtio-net-pci,netdev=n0,mac=" + n.MAC + ",bootindex=1"
 	if n.UEFI {
-		vars := filepath.Join(dir, "OVMF_VARS.fd")
-		data, err := os.ReadFile(OVMFVars)
+		uefi, err := UEFIArgs(dir)
 		if err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(vars, data, 0o600); err != nil {
-			return nil, err
-		}
-		args = append(args,
-			"-drive", "if=pflash,format=raw,unit=0,readonly=on,file="+OVMFCode,
-			"-drive", "if=pflash,format=raw,unit=1,file="+vars)
+		args = append(args, uefi...)
 		nic += ",romfile="
 	}
 	return append(args, "-device", nic), nil
@@ -138,6 +132,21 @@ func AdvertiseRouter(t testing.TB, host *netns.Host, iface string) {
 		t.Fatalf("router advertisements: %v", err)
 	}
 	t.Cleanup(stop)
+}
+
+// UEFIArgs copies OVMF's variables into dir (a fresh copy per boot) and
+// returns QEMU's two pflash drives: the firmware, read-only, and the copy.
+func UEFIArgs(dir string) ([]string, error) {
+	vars := filepath.Join(dir, "OVMF_VARS.fd")
+	data, err := os.ReadFile(OVMFVars)
+	if err != nil {
+		return nil, fmt.Errorf("uefi: %w", err)
+	}
+	if err := os.WriteFile(vars, data, 0o600); err != nil {
+		return nil, fmt.Errorf("uefi: %w", err)
+	}
+	return []string{"-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMFCode,
+		"-drive", "if=pflash,format=raw,unit=1,file=" + vars}, nil
 }
 
 var markerRe = regexp.MustCompile(regexp.QuoteMeta(Marker) + ` mac=(\S+)`)
