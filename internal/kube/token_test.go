@@ -81,3 +81,20 @@ func TestBootstrapTokenSecret(t *testing.T) {
 		"description":                    "node w-1",
 	}, got)
 }
+
+// FuzzParseBootstrapToken: any input is parsed without panicking, and an
+// accepted token reads back as itself.
+func FuzzParseBootstrapToken(f *testing.F) {
+	for _, s := range []string{"abcdef.0123456789abcdef", "", ".", "abcdef.", "ABCDEF.0123456789ABCDEF", "abcdef.0123456789abcdef\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tok, err := ParseBootstrapToken(s)
+		if err != nil {
+			return
+		}
+		require.Equal(t, s, tok.Value())
+		require.Len(t, tok.ID, 6)
+		require.Len(t, tok.Secret, 16)
+	})
+}
