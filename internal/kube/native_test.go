@@ -2,6 +2,12 @@ package kube
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"net"
 	"os"
 	"os/exec"
@@ -14,7 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	authnv1 "k8s.io/api/authentication/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
+	certv1 "k8s.io/api/certificates/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -130,17 +136,25 @@ func TestNativeControlPlane(t *testing.T) {
 	t.Logf("kube-apiserver /readyz ok %.1fs after start (etcd %s, apiserver %s)", time.Since(start).Seconds(),
 		version(t, "etcd", "--version"), version(t, filepath.Join(bin, "kube-apiserver"), "--version"))
 
+	admin := client(files[KubeDir+"/admin.conf"].Data)
+	_, err = admin.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	require.True(t, apierrors.IsForbidden(err), "before the bindings kubernetes-admin is forbidden: %v", err)
+	// What the appliance does once the API answers, as kubeadm's bootstrap-token phase does.
+	for _, b := range BootstrapRBAC() {
+		_, err := super.RbacV1().ClusterRoleBindings().Create(ctx, b, metav1.CreateOptions{})
+		require.NoError(t, err, b.Name)
+	}
+	for _, unit := range []string{"kube-controller-manager", "kube-scheduler"} {
+		args := rebase(execStart(t, units["/etc/systemd/system/"+unit+".service"].Data))
+		proc := cp.Start(t, filepath.Join(bin, unit), args[1:]...)
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("%s:\n%s", unit, tail(proc.Output(), 4000))
+			}
+		})
+	}
+
 	t.Run("admin via cluster-admins binding", func(t *testing.T) {
-		admin := client(files[KubeDir+"/admin.conf"].Data)
-		_, err := admin.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
-		require.True(t, apierrors.IsForbidden(err), "before the binding kubernetes-admin is forbidden: %v", err)
-		// kubeadm's binding: what the appliance creates right after the API is up.
-		_, err = super.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
-			ObjectMeta: metav1.ObjectMeta{Name: "kubeadm:cluster-admins"},
-			RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "cluster-admin"},
-			Subjects:   []rbacv1.Subject{{APIGroup: "rbac.authorization.k8s.io", Kind: "Group", Name: "kubeadm:cluster-admins"}},
-		}, metav1.CreateOptions{})
-		require.NoError(t, err)
 		require.Eventually(t, func() bool {
 			_, err := admin.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
 			return err == nil
@@ -181,13 +195,33 @@ func TestNativeControlPlane(t *testing.T) {
 		assert.Contains(t, who.Groups, "system:bootstrappers")
 		assert.Contains(t, who.Groups, NodeBootstrapGroup)
 
+		// What kubelet's TLS bootstrap does with that token: post a node-client CSR,
+		// which the controller manager approves (kubeadm:node-autoapprove-bootstrap)
+		// and signs with ca.key; the certificate then authenticates as the node.
+		boot := client(worker[KubeDir+"/bootstrap-kubelet.conf"].Data)
+		crt, key := nodeClientCSR(t, ctx, boot, "r1-u06")
+		cfg := restConfig(t, files[KubeDir+"/admin.conf"].Data)
+		cfg.CertData, cfg.KeyData = crt, key
+		who = whoami(t, ctx, clientFor(t, cfg, dial))
+		assert.Equal(t, "system:node:r1-u06", who.Username)
+		assert.Contains(t, who.Groups, "system:nodes")
+
 		expired := BootstrapToken{ID: "zzzzzz", Secret: "0123456789abcdef", Expires: time.Now().Add(-time.Minute)}
 		_, err = super.CoreV1().Secrets("kube-system").Create(ctx, expired.SecretObject(), metav1.CreateOptions{})
 		require.NoError(t, err)
-		cfg := rest.CopyConfig(restConfig(t, files[KubeDir+"/admin.conf"].Data))
+		cfg = rest.CopyConfig(restConfig(t, files[KubeDir+"/admin.conf"].Data))
 		cfg.CertData, cfg.KeyData, cfg.BearerToken = nil, nil, expired.Value()
 		_, err = tryWhoami(ctx, clientFor(t, cfg, dial))
 		require.True(t, apierrors.IsUnauthorized(err), "an expired token must be refused: %v", err)
+	})
+
+	t.Run("controller-manager and scheduler lead", func(t *testing.T) {
+		for _, lease := range []string{"kube-controller-manager", "kube-scheduler"} {
+			require.Eventually(t, func() bool {
+				l, err := super.CoordinationV1().Leases("kube-system").Get(ctx, lease, metav1.GetOptions{})
+				return err == nil && l.Spec.HolderIdentity != nil && *l.Spec.HolderIdentity != ""
+			}, 60*time.Second, 250*time.Millisecond, "no %s lease", lease)
+		}
 	})
 
 	t.Run("another cluster's identity", func(t *testing.T) {
@@ -200,6 +234,37 @@ func TestNativeControlPlane(t *testing.T) {
 		_, err = tryWhoami(ctx, clientFor(t, cfg, dial))
 		require.True(t, apierrors.IsUnauthorized(err), "a certificate of another CA must be refused: %v", err)
 	})
+}
+
+// nodeClientCSR posts the CSR a kubelet posts in TLS bootstrap and waits
+// for the signed certificate.
+func nodeClientCSR(t *testing.T, ctx context.Context, cs *kubernetes.Clientset, node string) (crt, keyData []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject: pkix.Name{CommonName: "system:node:" + node, Organization: []string{"system:nodes"}}}, key)
+	require.NoError(t, err)
+	csr, err := cs.CertificatesV1().CertificateSigningRequests().Create(ctx, &certv1.CertificateSigningRequest{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: "node-csr-"},
+		Spec: certv1.CertificateSigningRequestSpec{
+			Request:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}),
+			SignerName: certv1.KubeAPIServerClientKubeletSignerName,
+			Usages:     []certv1.KeyUsage{certv1.UsageDigitalSignature, certv1.UsageClientAuth},
+		},
+	}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		got, err := cs.CertificatesV1().CertificateSigningRequests().Get(ctx, csr.Name, metav1.GetOptions{})
+		if err == nil && len(got.Status.Certificate) > 0 {
+			crt = got.Status.Certificate
+			return true
+		}
+		return false
+	}, 90*time.Second, 250*time.Millisecond, "CSR %s never approved and signed", csr.Name)
+	keyData, err = keyPEM(key)
+	require.NoError(t, err)
+	return crt, keyData
 }
 
 func restConfig(t *testing.T, kubeconfig []byte) *rest.Config {
