@@ -101,7 +101,8 @@ func (i *Installer) write(ctx context.Context, in agent.Install, f *os.File, res
 }
 
 // download streams, hashes, decompresses and writes the image. The stored
-// bytes are hashed here; the raw ones once, read back from the disk.
+// bytes are hashed here (beside the decompression, hashingReader); the raw
+// ones once, read back from the disk.
 func (i *Installer) download(ctx context.Context, in agent.Install, f *os.File, res *agent.Result) (int64, error) {
 	var resumes atomic.Int32
 	src := &resumable{
@@ -113,12 +114,12 @@ func (i *Installer) download(ctx context.Context, in agent.Install, f *os.File, 
 		},
 	}
 	defer src.Close()
-	stored := sha256.New()
-	tee := io.TeeReader(src, stored)
+	stored := newHashingReader(src, sha256.New())
+	defer stored.Close()
 	m := startMeter(agent.PhaseDownload, in.RawSize, &resumes, i.cfg.ProgressEvery, i.cfg.Progress)
 	defer func() { res.Resumes = int(resumes.Load()) }()
 	defer m.Stop()
-	dec, err := decompressor(in.Format, tee)
+	dec, err := decompressor(in.Format, stored)
 	if err != nil {
 		return 0, err
 	}
@@ -127,10 +128,10 @@ func (i *Installer) download(ctx context.Context, in agent.Install, f *os.File, 
 	if err != nil {
 		return n, err
 	}
-	if _, err := io.Copy(io.Discard, tee); err != nil { // bytes after the compressed stream's end
+	if _, err := io.Copy(io.Discard, stored); err != nil { // bytes after the compressed stream's end
 		return n, fmt.Errorf("read image: %w", err)
 	}
-	if got := hex.EncodeToString(stored.Sum(nil)); got != in.SHA256 {
+	if got := hex.EncodeToString(stored.Sum()); got != in.SHA256 {
 		return n, fmt.Errorf("the image's sha256 is %s, want %s (%d bytes received)", got, in.SHA256, src.off)
 	}
 	if in.Size > 0 && src.off != in.Size {
