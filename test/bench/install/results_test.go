@@ -129,7 +129,7 @@ func (r results) print(img benchImage, smp int, load0 string, v *vm) {
 		size>>20, float64(img.Size)/(1<<20), r.Ready["cpu"], r.Ready["simd"], r.Ready["mem_kb"])
 	fmt.Printf("curl|zstd|dd: %.1f MB/s   slipway-agent: %.1f MB/s (%.0f %% of it, target ≥ %.0f %%)   agent VmHWM: %.1f MB (target < %d MB)\n",
 		pipe, r.Agent.WrittenMBPerSec, 100*r.Agent.WrittenMBPerSec/pipe, 100*targetRatio, hwm, targetRSSMB)
-	fmt.Printf("  compared: the agent's start → image written and fsynced (wipe, download, both sha256s, writes)\n")
+	fmt.Printf("  compared: the agent's start → image written and fsynced (wipe, download, sha256 of the stream, zstd, writes)\n")
 	fmt.Printf("            vs curl -sS URL | zstd -dq | dd bs=4M iflag=fullblock oflag=direct conv=fsync, %.1f s vs %.1f s\n",
 		r.Agent.WrittenSeconds, r.Pipeline.seconds())
 	fmt.Printf("  agent download phase alone (meter, before fsync): %.1f MB/s (%.0f %%)\n",
