@@ -172,6 +172,28 @@ func TestNativeControlPlane(t *testing.T) {
 		require.True(t, apierrors.IsUnauthorized(err), "an expired token must be refused: %v", err)
 	})
 
+	t.Run("real kubelet TLS bootstrap", func(t *testing.T) {
+		if _, err := os.Stat(filepath.Join(bin, "kubelet")); err != nil {
+			t.Skip("no kubelet in SLIPWAY_KUBE_BIN")
+		}
+		tok, err := NewBootstrapToken(time.Now(), 10*time.Minute, "kubelet r1-u06")
+		require.NoError(t, err)
+		_, err = super.CoreV1().Secrets("kube-system").Create(ctx, tok.SecretObject(), metav1.CreateOptions{})
+		require.NoError(t, err)
+		worker, err := p.NodeFiles(c, "r1-u06", tok, time.Now())
+		require.NoError(t, err)
+		w := lab.Host("w")
+		w.Link(lan, "eth0", c.Nodes[1].IP.String()+"/24", "")
+		pemFile := kubeletBootstrap(t, bin, w, c, worker, "r1-u06")
+		data, err := os.ReadFile(pemFile)
+		require.NoError(t, err)
+		cfg := restConfig(t, files[KubeDir+"/admin.conf"].Data)
+		cfg.CertData, cfg.KeyData = data, data
+		who := whoami(t, ctx, clientFor(t, cfg, dial))
+		assert.Equal(t, "system:node:r1-u06", who.Username)
+		assert.Contains(t, who.Groups, "system:nodes")
+	})
+
 	t.Run("controller-manager and scheduler lead", func(t *testing.T) {
 		for _, lease := range []string{"kube-controller-manager", "kube-scheduler"} {
 			require.Eventually(t, func() bool {
