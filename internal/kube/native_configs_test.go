@@ -34,3 +34,22 @@ func TestNativeContainerdConfig(t *testing.T) {
 		assert.Contains(t, string(out), want)
 	}
 }
+
+// TestNativeKubeProxyConfig has the built kube-proxy decode and validate
+// the rendered configuration (--write-config-to writes it back and exits).
+func TestNativeKubeProxyConfig(t *testing.T) {
+	bin := requireNative(t)
+	fs, err := RenderNode(oneCP(), "r1-u06")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "config.yaml"), filepath.Join(dir, "effective.yaml")
+	require.NoError(t, os.WriteFile(in, fs["/var/lib/kube-proxy/config.yaml"].Data, 0o644))
+	msg, err := exec.Command(filepath.Join(bin, "kube-proxy"), "--config", in, "--write-config-to", out).CombinedOutput()
+	require.NoError(t, err, "%s", msg)
+	effective, err := os.ReadFile(out)
+	require.NoError(t, err)
+	for _, want := range []string{"clusterCIDR: 10.244.0.0/16", "hostnameOverride: r1-u06", "mode: iptables",
+		"kubeconfig: /etc/kubernetes/kube-proxy.conf", "detectLocalMode: ClusterCIDR"} {
+		assert.Contains(t, string(effective), want)
+	}
+}
