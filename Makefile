@@ -44,6 +44,8 @@ export PATH := $(BIN):$(PATH)
 
 # Image recipes (agent initramfs, installable OS images): make images.
 -include images/images.mk
+# Kubernetes and containerd binaries (issue 10, in progress): make images-kube, make test-kube.
+-include images/kube.mk
 
 .PHONY: web terraform provider tfdocs tfdocs-check tidy-check build run test deps tools fmt-check vet lint unit e2e e2e-netboot e2e-rack e2e-full bench-journey bench bench-api clean run-site
 
