@@ -132,11 +132,16 @@ func (b builder) checkVersion(ctx context.Context, c component, dir string) erro
 	return nil
 }
 
+// goCmd runs go in a throwaway module dir (dependencies resolved freely).
 func (b builder) goCmd(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
+	return b.goCmdIn(ctx, dir, append([]string{"GOWORK=off", "GOFLAGS=-mod=mod"}, env...), args...)
+}
+
+// goCmdIn runs go in dir ("" for the current directory) with env added.
+func (b builder) goCmdIn(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, b.goBin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

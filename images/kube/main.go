@@ -3,8 +3,10 @@
 // kube-proxy) and containerd 2.x (containerd, containerd-shim-runc-v2, ctr)
 // from the Go module proxy, into CACHE/kube/VERSION/ and
 // CACHE/containerd/VERSION/, each with a manifest.json (version, sha256 and
-// size of every binary). A second run whose manifest still matches the
-// binaries does nothing.
+// size of every binary), and the pod sandbox image registry.k8s.io/pause:3.10
+// as an OCI archive (CACHE/kube/images/pause-3.10.tar; its /pause is
+// images/kube/pause) for containerd to import. A second run whose manifest
+// still matches the binaries does nothing.
 //
 // go install cannot build either: k8s.io/kubernetes replaces its staging
 // modules with ./staging paths and containerd's go.mod has an exclude block.
@@ -42,6 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	kubeVersion := fs.String("kube-version", "v1.37.2", "k8s.io/kubernetes version (empty: skip)")
 	ctrdVersion := fs.String("containerd-version", "v2.2.0", "containerd version (empty: skip)")
 	goBin := fs.String("go", "go", "the go command")
+	pauseSrc := fs.String("pause-src", "./images/kube/pause", "the pause command's package (empty: skip the sandbox image)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,6 +72,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		for _, bin := range m.Binaries {
 			fmt.Fprintf(stdout, "%s %s %s %d %s\n", m.Component, m.Version, bin.Name, bin.Size, bin.SHA256)
 		}
+	}
+	if *pauseSrc != "" {
+		out, err := b.buildPause(ctx, *pauseSrc)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "image %s %s\n", pauseRef, out)
 	}
 	return nil
 }
