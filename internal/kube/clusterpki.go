@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -143,3 +144,28 @@ func loadCA(fs FileSet, base string) (CA, error) {
 	}
 	return CA{Cert: cert, Key: key}, nil
 }
+
+// String names the CA without its key.
+func (ca CA) String() string {
+	if ca.Cert == nil {
+		return "CA{}"
+	}
+	return fmt.Sprintf("CA{%s until %s}", ca.Cert.Subject.CommonName, ca.Cert.NotAfter.Format(time.DateOnly))
+}
+
+// GoString is String: %#v must not print the key either.
+func (ca CA) GoString() string { return ca.String() }
+
+// LogValue logs the CA's name and expiry only.
+func (ca CA) LogValue() slog.Value { return slog.StringValue(ca.String()) }
+
+// String names the CAs, never a key.
+func (p *ClusterPKI) String() string {
+	return fmt.Sprintf("ClusterPKI{%v, %v, %v, service-account key}", p.CA, p.FrontProxyCA, p.EtcdCA)
+}
+
+// GoString is String.
+func (p *ClusterPKI) GoString() string { return p.String() }
+
+// LogValue logs String.
+func (p *ClusterPKI) LogValue() slog.Value { return slog.StringValue(p.String()) }

@@ -2,8 +2,11 @@ package kube
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -34,4 +37,25 @@ func TestFileSetMerge(t *testing.T) {
 	assert.Equal(t, []string{"/a", "/b"}, a.Paths())
 	require.ErrorContains(t, a.Merge(FileSet{"/a": {Data: []byte("other")}}), "/a rendered twice")
 	require.Error(t, a.Merge(FileSet{"/a": {Data: []byte("1"), Mode: modePrivate}}))
+}
+
+func TestClusterPKINeverPrintsKeys(t *testing.T) {
+	p := testPKI(t)
+	d, sa := scalar(t, p.CA.Key), scalar(t, p.ServiceAccount)
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("pki", "pki", p, "ca", p.CA, "key", p.CA)
+	for _, out := range []string{fmt.Sprintf("%v %+v %#v %s", p, p, p, p), fmt.Sprintf("%v %+v %#v", p.CA, p.CA, p.CA), logged.String()} {
+		assert.NotContains(t, out, d)
+		assert.NotContains(t, out, sa)
+	}
+	assert.Contains(t, p.String(), "kubernetes until 2036-11-21")
+}
+
+// scalar is a private key's secret as a decimal number (how encoding/json
+// and fmt would print it).
+func scalar(t *testing.T, k crypto.Signer) string {
+	t.Helper()
+	b, err := k.(*ecdsa.PrivateKey).Bytes()
+	require.NoError(t, err)
+	return new(big.Int).SetBytes(b).String()
 }
