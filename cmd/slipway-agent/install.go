@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ type installOptions struct {
 	disk     string
 	report   string        // also write the report here
 	seedFile string        // JSON agent.Seed
+	profile  string        // CPU profile (runtime/pprof) of the install
 	every    time.Duration // progress lines
 }
 
@@ -47,6 +49,7 @@ func parseInstallFlags(args []string, stderr io.Writer) (installOptions, error) 
 	fs.StringVar(&o.report, "report", "", "also write the JSON report to this file")
 	fs.StringVar(&o.seedFile, "seed", "", "a JSON NoCloud seed {metaData, userData, networkConfig} to append")
 	fs.DurationVar(&o.every, "progress", 5*time.Second, "interval of the progress lines")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the install to this file (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -114,6 +117,14 @@ func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		mu.Unlock()
 		log.Info("progress", "phase", p.Phase, "bytes", p.Bytes, "total", p.Total, "mbPerSec", round1(p.BytesPerSec/1e6), "resumes", p.Resumes)
 	}
+	if o.profile != "" {
+		stop, err := startProfile(o.profile)
+		if err != nil {
+			fmt.Fprintln(stderr, "slipway-agent:", err)
+			return err
+		}
+		defer stop()
+	}
 	start := time.Now()
 	var written time.Duration // the image is on the disk and synced
 	inst := install.New(install.Config{Log: log, Progress: progress, ProgressEvery: o.every,
@@ -172,6 +183,19 @@ func writeReport(stdout io.Writer, file string, r installReport) error {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
+}
+
+// startProfile starts a CPU profile into path; the func stops it.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func readSeed(path string) (*agent.Seed, error) {
