@@ -2,7 +2,6 @@ package kube
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,14 +69,7 @@ func TestNativeControlPlane(t *testing.T) {
 		}
 	})
 
-	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var conn net.Conn
-		err := cp.Do(func() (err error) {
-			conn, err = (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, network, addr)
-			return err
-		})
-		return conn, err
-	}
+	dial := dialIn(cp)
 	client := func(kubeconfig []byte) *kubernetes.Clientset {
 		cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
 		require.NoError(t, err)
