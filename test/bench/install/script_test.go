@@ -18,13 +18,14 @@ type scriptParams struct {
 }
 
 // initScript is the VM's /init (busybox sh): modules, a static address,
-// then, on the same disk and from the same server, the agent's install
-// (the engine: download, both sha256s, writes, fsync, read-back verify),
-// the pipeline `curl | zstd -d | dd` (O_DIRECT, fsync) and the pipeline's
-// own read-back with sha256sum, each timed with /proc/uptime and the page
-// cache dropped before it. The agent runs first, so the pipeline writes
-// over blocks the host has already allocated (any such advantage is the
-// peer's). Every result is a "SLIPWAY-BENCH <what> k=v..." line.
+// then, on the same disk and from the same server, the pipeline `curl |
+// zstd -d | dd` (O_DIRECT, fsync), the agent's install (the engine:
+// download, sha256 of the stream, zstd, writes, fsync, read-back verify),
+// the pipeline again (the two runs bracket the agent, so a change in the
+// host's load between them shows and averages out) and the pipeline's
+// read-back with sha256sum, each timed with /proc/uptime and the page
+// cache dropped before it. Every result is a "SLIPWAY-BENCH <what> k=v..."
+// line.
 var initScript = template.Must(template.New("init").Parse(`#!/bin/busybox sh
 export PATH=/bin:/usr/bin LD_LIBRARY_PATH=` + libDir + `
 mount -t proc proc /proc
@@ -47,6 +48,15 @@ simd=$(grep -m1 ^flags /proc/cpuinfo | tr ' ' '\n' | grep -x -e ssse3 -e avx2 -e
 mark "ready cpu=$(grep -c ^processor /proc/cpuinfo) mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo) simd=${simd:-none}"
 set -o pipefail
 
+pipeline() {
+  sync; echo 3 > /proc/sys/vm/drop_caches
+  t0=$(up)
+  curl -sS {{.URL}} | zstd -dq | dd of={{.Disk}} bs=4M iflag=fullblock oflag=direct conv=fsync status=none
+  rc=$?
+  mark "$1 rc=$rc start=$t0 end=$(up)"
+}
+pipeline pipeline1
+
 sync; echo 3 > /proc/sys/vm/drop_caches
 t0=$(up)
 slipway-agent install -url {{.URL}} -format raw.zst -sha256 {{.Image.SHA256}} -size {{.Image.Size}} \
@@ -54,11 +64,7 @@ slipway-agent install -url {{.URL}} -format raw.zst -sha256 {{.Image.SHA256}} -s
 rc=$?
 mark "agent rc=$rc start=$t0 end=$(up)"
 
-sync; echo 3 > /proc/sys/vm/drop_caches
-t0=$(up)
-curl -sS {{.URL}} | zstd -dq | dd of={{.Disk}} bs=4M iflag=fullblock oflag=direct conv=fsync status=none
-rc=$?
-mark "pipeline rc=$rc start=$t0 end=$(up)"
+pipeline pipeline2
 
 t0=$(up)
 sum=$(dd if={{.Disk}} bs=4M count={{.Image.RawSize}} iflag=direct,count_bytes status=none | sha256sum)
