@@ -21,8 +21,13 @@ import (
 // MinPasswordLength is the shortest password a user may have.
 const MinPasswordLength = 12
 
-// bcryptCost is the work factor of stored password hashes.
-const bcryptCost = 12
+// bcryptCost is the work factor of stored password hashes (a variable only
+// so the package's tests, which hash hundreds of passwords under the race
+// detector, can lower it in TestMain).
+var bcryptCost = productionBcryptCost
+
+// productionBcryptCost is the cost the appliance hashes with.
+const productionBcryptCost = 12
 
 // dummyHash is compared against when the user does not exist, so a wrong
 // name costs as long as a wrong password: it has the same cost as stored
