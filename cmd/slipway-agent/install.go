@@ -98,17 +98,33 @@ type installReport struct {
 // then the report. It fails when the install does.
 func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseInstallFlags(args, stderr)
+	if err == nil && o.seedFile != "" {
+		o.in.Seed, err = readSeed(o.seedFile)
+	}
+	var stop func()
+	if err == nil && o.profile != "" {
+		stop, err = startProfile(o.profile)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "slipway-agent:", err)
 		return err
 	}
-	if o.seedFile != "" {
-		if o.in.Seed, err = readSeed(o.seedFile); err != nil {
-			fmt.Fprintln(stderr, "slipway-agent:", err)
-			return err
-		}
+	if stop != nil {
+		defer stop()
 	}
 	log := slog.New(slog.NewTextHandler(&prefixWriter{w: stderr, prefix: "slipway-agent: "}, nil))
+	rep, ierr := installOnce(ctx, o, log)
+	if rep.VmHWMKiB, err = vmHWM("/proc/self/status"); err != nil {
+		log.Warn("peak RSS unknown", "err", err)
+	}
+	if err := writeReport(stdout, o.report, rep); err != nil {
+		return errors.Join(ierr, err)
+	}
+	return ierr
+}
+
+// installOnce runs the engine and returns its report (without VmHWM).
+func installOnce(ctx context.Context, o installOptions, log *slog.Logger) (installReport, error) {
 	last := map[string]agent.Progress{}
 	var mu sync.Mutex
 	progress := func(p agent.Progress) {
@@ -117,19 +133,11 @@ func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		mu.Unlock()
 		log.Info("progress", "phase", p.Phase, "bytes", p.Bytes, "total", p.Total, "mbPerSec", round1(p.BytesPerSec/1e6), "resumes", p.Resumes)
 	}
-	if o.profile != "" {
-		stop, err := startProfile(o.profile)
-		if err != nil {
-			fmt.Fprintln(stderr, "slipway-agent:", err)
-			return err
-		}
-		defer stop()
-	}
 	start := time.Now()
 	var written time.Duration // the image is on the disk and synced
 	inst := install.New(install.Config{Log: log, Progress: progress, ProgressEvery: o.every,
 		BeforeVerify: func(string) error { written = time.Since(start); return nil }})
-	res, ierr := inst.Install(ctx, o.in, []agent.Disk{{Name: o.disk, Path: o.disk}})
+	res, err := inst.Install(ctx, o.in, []agent.Disk{{Name: o.disk, Path: o.disk}})
 	mu.Lock()
 	rep := newReport(res, last)
 	mu.Unlock()
@@ -137,13 +145,7 @@ func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		rep.WrittenSeconds = round3(written.Seconds())
 		rep.WrittenMBPerSec = round1(float64(rep.Bytes) / 1e6 / written.Seconds())
 	}
-	if rep.VmHWMKiB, err = vmHWM("/proc/self/status"); err != nil {
-		log.Warn("peak RSS unknown", "err", err)
-	}
-	if err := writeReport(stdout, o.report, rep); err != nil {
-		return errors.Join(ierr, err)
-	}
-	return ierr
+	return rep, err
 }
 
 func newReport(res agent.Result, last map[string]agent.Progress) installReport {
