@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
 
@@ -123,14 +124,18 @@ func (w *workspace) init(ctx context.Context) error {
 	return w.tf.Init(ctx, tfexec.Upgrade(true), tfexec.Reconfigure(true))
 }
 
-// limitedBuffer keeps the first max bytes written and counts the rest.
+// limitedBuffer keeps the first max bytes written and counts the rest. It
+// is terraform's stdout and stderr at once (written from two goroutines).
 type limitedBuffer struct {
+	mu      sync.Mutex
 	buf     bytes.Buffer
 	max     int
 	dropped int
 }
 
 func (b *limitedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	n := len(p)
 	room := b.max - b.buf.Len()
 	if room < len(p) {
@@ -142,6 +147,8 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 }
 
 func (b *limitedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.dropped > 0 {
 		return b.buf.String() + fmt.Sprintf("\n[%d more bytes of output dropped]\n", b.dropped)
 	}
