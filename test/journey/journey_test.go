@@ -1,8 +1,13 @@
 package journey
 
 import (
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -113,7 +118,8 @@ func TestApplianceKilledDuringInstall(t *testing.T) {
 // agent.claim-refused event is on r1-u05's timeline.
 func TestDuplicateMACClaimRefused(t *testing.T) {
 	bin := rack.Require(t)
-	img := rack.RequireImages(t, "tiny")
+	rack.RequireImages(t, "tiny") // the agent is built
+	img := slowImage(t)           // the install lasts long enough for the twin to reach its agent
 	twin := rack.MachineAt(9, "bios")
 	twin.MAC, twin.Undeclared = rack.MachineAt(5, "bios").MAC, true
 	r := rack.New(t, rack.Config{Slipway: bin, AgentDir: rack.AgentDir(), Image: &img,
@@ -168,4 +174,25 @@ func bootSignature(t *testing.T, disk string) []byte {
 	_, err = f.ReadAt(b, 510)
 	require.NoError(t, err)
 	return b
+}
+
+// slowImage is a 1 GiB raw image of zeros (gzip: a megabyte to serve), whose
+// install under TCG takes a minute or more (decompressing, writing and
+// reading 1 GiB back): the duplicate-MAC twin reaches its agent meanwhile.
+func slowImage(t *testing.T) rack.Image {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "slow.raw.gz")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	h := sha256.New()
+	zw, err := gzip.NewWriterLevel(io.MultiWriter(f, h), gzip.BestSpeed)
+	require.NoError(t, err)
+	zero := make([]byte, 1<<20)
+	for range 1024 {
+		_, err = zw.Write(zero)
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	require.NoError(t, f.Close())
+	return rack.Image{Name: "slow", File: path, Format: "raw.gz", SHA256: hex.EncodeToString(h.Sum(nil))}
 }
