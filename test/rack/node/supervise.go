@@ -37,13 +37,26 @@ func Supervise(ctx context.Context, dir string, stderr io.Writer) error {
 		return err
 	}
 	KillQEMU(dir)
+	quickExits := 0
 	for {
+		started := time.Now()
 		reason, err := runOnce(ctx, s, dir, stderr)
 		if err != nil {
 			return fmt.Errorf("machine %s: %w", s.Name, err)
 		}
 		fmt.Fprintf(stderr, "%s machine %s: qemu stopped (%s)\n", time.Now().Format(time.RFC3339), s.Name, reason)
-		if reason != "guest-reset" || ctx.Err() != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		// QEMU that exits at once (no guest event) could not start: the
+		// previous QEMU of a quick reset may still hold the tap or the disk
+		// lock while the kernel tears it down. Start it again, a few times.
+		if reason == "exit" && time.Since(started) < 2*time.Second && quickExits < 5 {
+			quickExits++
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		if reason != "guest-reset" {
 			return nil
 		}
 	}
