@@ -8,6 +8,11 @@ import (
 // inspected is what the BOM check reads from an agent's hardware report;
 // the report's other fields are shown as they are.
 type inspected struct {
+	// CPU is the agent's report (agent.Inventory: cpu.threads); CPUs and
+	// Cores are older flat shapes.
+	CPU *struct {
+		Threads *int `json:"threads"`
+	} `json:"cpu"`
 	CPUs      *int     `json:"cpus"`
 	Cores     *int     `json:"cores"`
 	MemoryGiB *float64 `json:"memoryGiB"`
@@ -31,11 +36,15 @@ func bomCheck(m *machineView) []bomRow {
 	if want.CPUs > 0 {
 		row := bomRow{Item: "CPUs", Declared: fmt.Sprint(want.CPUs)}
 		cpus := got.CPUs
+		if got.CPU != nil && got.CPU.Threads != nil {
+			cpus = got.CPU.Threads
+		}
 		if cpus == nil {
 			cpus = got.Cores
 		}
 		if have && cpus != nil {
-			row.Known, row.Inspected, row.OK = true, fmt.Sprint(*cpus), *cpus == want.CPUs
+			// as internal/bom: fewer than declared is a mismatch
+			row.Known, row.Inspected, row.OK = true, fmt.Sprint(*cpus), *cpus >= want.CPUs
 		}
 		rows = append(rows, row)
 	}
