@@ -12,7 +12,6 @@ package journey
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/slipway-dev/slipway/internal/boot"
 	"github.com/slipway-dev/slipway/internal/inventory"
 	"github.com/slipway-dev/slipway/internal/store"
 )
@@ -98,10 +98,8 @@ type Request struct {
 	Host string
 }
 
-func hash(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
+// hash is how every token is stored and looked up (the boot tokens' rule).
+func hash(token string) []byte { return boot.HashToken(token) }
 
 func newToken(prefix string) string { return prefix + rand.Text() }
 

@@ -219,7 +219,7 @@ func bootParams(device, firmware string) map[string]string {
 
 // op records and runs one BMC operation as the system actor.
 func (w *Worker) op(ctx context.Context, name, action string, params map[string]string) error {
-	op := store.Operation{ID: newToken("op_")[:20], Machine: name, Action: action, Actor: "system", Status: store.OpRunning}
+	op := store.Operation{ID: store.NewOperationID(), Machine: name, Action: action, Actor: "system", Status: store.OpRunning}
 	if params != nil {
 		op.Params, _ = json.Marshal(params)
 	}

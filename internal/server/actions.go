@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,14 +37,6 @@ func bmcActions() []string {
 // bootDevices are the devices the bootdev action accepts (params.device).
 func bootDevices() []string { return []string{"pxe", "disk", "cdrom", "bios"} }
 
-var opIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-func newOperationID() string {
-	b := make([]byte, 10)
-	_, _ = rand.Read(b)
-	return "op_" + opIDEncoding.EncodeToString(b)
-}
-
 // postAction records the action as an operation and answers 202 with its
 // reference: lifecycle actions are done when the answer comes (the
 // operation succeeded, or the refusal is a 409 and a failed operation),
@@ -67,7 +57,7 @@ func (s *Server) postAction(c echo.Context) error {
 // .../actions does (the web UI calls it too): the errors are the ones the
 // API maps to 400, 404 and 409.
 func (s *Server) Act(ctx context.Context, actor, name string, req api.ActionRequest) (api.OperationRef, error) {
-	op := &store.Operation{ID: newOperationID(), Machine: name, Action: req.Action, Actor: actor}
+	op := &store.Operation{ID: store.NewOperationID(), Machine: name, Action: req.Action, Actor: actor}
 	if len(req.Params) > 0 {
 		op.Params, _ = json.Marshal(req.Params) // a map of strings always encodes
 	}

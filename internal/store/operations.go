@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/rand"
 	"database/sql"
+	"encoding/base32"
 	"errors"
 	"fmt"
 )
@@ -117,4 +118,14 @@ func (tx *Tx) ListOperations(machine string, limit int) ([]Operation, error) {
 		reverse(ops)
 	}
 	return ops, nil
+}
+
+var opIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// NewOperationID returns a fresh operation ID (op_ and 16 base32 letters),
+// for the API's actions and the journey worker's BMC steps alike.
+func NewOperationID() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return "op_" + opIDEncoding.EncodeToString(b)
 }
