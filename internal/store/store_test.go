@@ -28,6 +28,7 @@ var suite = []struct {
 	{"Events", testEvents},
 	{"ListEvents", testListEvents},
 	{"Credentials", testCredentials},
+	{"ClusterRecords", testClusterRecords},
 	{"Tokens", testTokens},
 	{"Audit", testAudit},
 	{"Operations", testOperations},
