@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestPauseImportsIntoContainerd builds the sandbox image archive and
-// imports it with the built ctr into the built containerd (own root, state
+// TestPauseImportsIntoContainerd builds the sandbox and probe image archives
+// and imports them with the built ctr into the built containerd (own root, state
 // and socket in a temp dir; native snapshotter; CRI off), as the node's
 // slipway-preload-images.service does. SLIPWAY_KUBE=1 and
 // SLIPWAY_CONTAINERD_BIN=DIR enable it (make test-kube).
@@ -26,7 +26,9 @@ func TestPauseImportsIntoContainerd(t *testing.T) {
 	}
 	dir := t.TempDir()
 	b := builder{root: dir, goBin: "go", log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	archive, err := b.buildPause(context.Background(), "./pause")
+	pause, err := b.buildPause(context.Background(), "./pause")
+	require.NoError(t, err)
+	probe, err := b.buildProbe(context.Background(), "./probe")
 	require.NoError(t, err)
 
 	sock := filepath.Join(dir, "containerd.sock")
@@ -56,13 +58,15 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.images", 
 	}
 	require.Eventually(t, func() bool { _, err := ctr("version"); return err == nil }, 30*time.Second, 100*time.Millisecond,
 		"containerd never answered:\n%s", &logs)
-	out, err := ctr("images", "import", "--snapshotter", "native", archive)
-	require.NoError(t, err, "%s\n%s", out, &logs)
-	out, err = ctr("images", "ls", "-q")
+	for _, archive := range []string{pause, probe} {
+		out, err := ctr("images", "import", "--snapshotter", "native", archive)
+		require.NoError(t, err, "%s\n%s", out, &logs)
+	}
+	out, err := ctr("images", "ls", "-q")
 	require.NoError(t, err, out)
-	require.Contains(t, strings.Fields(out), pauseRef)
+	require.Subset(t, strings.Fields(out), []string{pauseRef, probeRef})
 	out, err = ctr("images", "check")
 	require.NoError(t, err, out)
-	require.Contains(t, out, "complete")
-	t.Logf("imported %s:\n%s", pauseRef, out)
+	require.Equal(t, 2, strings.Count(out, "complete"), out)
+	t.Logf("imported %s and %s:\n%s", pauseRef, probeRef, out)
 }

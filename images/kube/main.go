@@ -5,8 +5,9 @@
 // CACHE/containerd/VERSION/, each with a manifest.json (version, sha256 and
 // size of every binary), and the pod sandbox image registry.k8s.io/pause:3.10
 // as an OCI archive (CACHE/kube/images/pause-3.10.tar; its /pause is
-// images/kube/pause) for containerd to import. A second run whose manifest
-// still matches the binaries does nothing.
+// images/kube/pause) for containerd to import, and the smoke-test image
+// slipway.dev/probe:v1 (CACHE/kube/images/probe-v1.tar; images/kube/probe).
+// A second run whose manifest still matches the binaries does nothing.
 //
 // go install cannot build either: k8s.io/kubernetes replaces its staging
 // modules with ./staging paths and containerd's go.mod has an exclude block.
@@ -45,6 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ctrdVersion := fs.String("containerd-version", "v2.2.0", "containerd version (empty: skip)")
 	goBin := fs.String("go", "go", "the go command")
 	pauseSrc := fs.String("pause-src", "./images/kube/pause", "the pause command's package (empty: skip the sandbox image)")
+	probeSrc := fs.String("probe-src", "./images/kube/probe", "the probe command's package (empty: skip the smoke-test image)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,12 +75,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "%s %s %s %d %s\n", m.Component, m.Version, bin.Name, bin.Size, bin.SHA256)
 		}
 	}
-	if *pauseSrc != "" {
-		out, err := b.buildPause(ctx, *pauseSrc)
+	for _, img := range []localImage{pauseImage(*pauseSrc), probeImage(*probeSrc)} {
+		if img.src == "" {
+			continue
+		}
+		out, err := b.buildImage(ctx, img)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "image %s %s\n", pauseRef, out)
+		fmt.Fprintf(stdout, "image %s %s\n", img.ref, out)
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 type ociImage struct {
 	ref        string // e.g. registry.k8s.io/pause:3.10
 	entrypoint []string
+	cmd        []string // default arguments (the config's Cmd), optional
 	user       string
 	files      []ociFile
 }
@@ -56,7 +57,7 @@ func (img ociImage) archive() ([]byte, error) {
 	}
 	config, err := json.Marshal(map[string]any{
 		"architecture": "amd64", "os": "linux", "created": epoch.Format(time.RFC3339),
-		"config": map[string]any{"Entrypoint": img.entrypoint, "User": img.user, "WorkingDir": "/"},
+		"config": img.config(),
 		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{blobDigest(layerTar)}},
 	})
 	if err != nil {
@@ -87,6 +88,15 @@ func (img ociImage) archive() ([]byte, error) {
 	files = append(files, ociFile{path: "oci-layout", mode: 0o644, data: []byte(`{"imageLayoutVersion":"1.0.0"}`)},
 		ociFile{path: "index.json", mode: 0o644, data: index})
 	return tarOf(files)
+}
+
+// config is the image config's "config" object.
+func (img ociImage) config() map[string]any {
+	c := map[string]any{"Entrypoint": img.entrypoint, "User": img.user, "WorkingDir": "/"}
+	if len(img.cmd) > 0 {
+		c["Cmd"] = img.cmd
+	}
+	return c
 }
 
 // splitRef splits name:tag (the tag after the last colon past the last slash).

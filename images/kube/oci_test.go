@@ -86,6 +86,22 @@ func TestOCIArchive(t *testing.T) {
 	assert.Equal(t, "\x7fELF fake", string(layer["pause"].data))
 }
 
+func TestOCIArchiveCmd(t *testing.T) {
+	img := ociImage{ref: "slipway.dev/probe:v1", entrypoint: []string{"/probe"}, cmd: []string{"serve", "-listen", ":8080"},
+		user: "65534:65534", files: []ociFile{{path: "probe", mode: 0o755, data: []byte("bin")}}}
+	data, err := img.archive()
+	require.NoError(t, err)
+	config, layer := imageConfig(t, data)
+	assert.Equal(t, []any{"serve", "-listen", ":8080"}, config["Cmd"])
+	assert.Equal(t, "bin", string(layer["probe"].data))
+
+	img.cmd = nil
+	data, err = img.archive()
+	require.NoError(t, err)
+	config, _ = imageConfig(t, data)
+	assert.NotContains(t, config, "Cmd", "no Cmd unless given")
+}
+
 func TestSplitRef(t *testing.T) {
 	for ref, want := range map[string][2]string{
 		"registry.k8s.io/pause:3.10": {"registry.k8s.io/pause", "3.10"},
