@@ -101,12 +101,16 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return err
 	}
-	jr, err := newJourney(cfg, db, bmcs.executor, log)
+	clusters, err := newClusters(cfg, db, keyring, log)
+	if err != nil {
+		return err
+	}
+	jr, err := newJourney(cfg, db, bmcs.executor, clusters, log)
 	if err != nil {
 		return err
 	}
 	srv, url, err := newAPIServer(ctx, cfg, db, keyring, bmcs.executor, tlsCfg, o.version, reg, log, tf.option(),
-		imagesOption(cfg, images), server.WithAgent(jr.svc))
+		imagesOption(cfg, images), server.WithAgent(jr.svc), server.WithClusters(clusters))
 	if err != nil {
 		return err
 	}
@@ -132,6 +136,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		{"watchdog", watchdog.Run},
 		{"images", images.Run},
 		{"journey", jr.worker.Run},
+		{"clusters", clusters.Run},
 	}, append(append(bmcs.components(), dhcpComponents(cfg, db, reg, log)...),
 		netbootComponents(cfg, db, info, images, journey.BootPhoneHome{S: jr.svc}, reg, log)...)...))
 }

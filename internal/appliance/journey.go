@@ -16,11 +16,12 @@ type journeyParts struct {
 }
 
 // newJourney builds the service and the worker; executor is nil without BMCs.
-func newJourney(cfg config.Config, db *store.DB, executor journey.Executor, log *slog.Logger) (journeyParts, error) {
+func newJourney(cfg config.Config, db *store.DB, executor journey.Executor, clusters journey.Clusters, log *slog.Logger) (journeyParts, error) {
 	n := cfg.Netboot.WithDefaults(cfg.DataDir)
 	svc, err := journey.New(journey.Config{
 		SessionTTL: cfg.Agent.SessionTTL.D(), PhoneHomeTTL: cfg.Agent.PhoneHomeTTL.D(),
 		BootURL: n.AdvertiseURL, BootPort: portOfListen(n.HTTPListen), SSHKeys: cfg.Agent.SSHAuthorizedKeys,
+		Clusters: clusters,
 	}, db, log.With("component", "agent"))
 	if err != nil {
 		return journeyParts{}, err

@@ -9,8 +9,12 @@ package cloudinit
 import (
 	"bytes"
 	_ "embed"
+	"encoding/base64"
 	"fmt"
+	"io/fs"
 	"net/netip"
+	"path"
+	"regexp"
 	"strings"
 	"text/template"
 
@@ -34,6 +38,25 @@ type Data struct {
 	// PhoneHomeURL is where the installed OS posts once it is up (carries
 	// the machine's phone-home token).
 	PhoneHomeURL string
+	// Files are written on first boot before any unit below starts
+	// (write_files, base64): a Kubernetes node's bundle.
+	Files []File
+	// Units are systemd units enabled and started (without waiting) once
+	// the files are written, after the kernel modules and sysctls the
+	// files declare are applied.
+	Units []string
+}
+
+// File is one file the seed writes.
+type File struct {
+	Path    string
+	Mode    fs.FileMode
+	Content []byte
+}
+
+// seedFile is a File as the user-data template writes it.
+type seedFile struct {
+	Path, Perm, B64 string
 }
 
 // Validate names the first field that cannot be rendered safely.
@@ -57,12 +80,49 @@ func (d Data) Validate() error {
 			return fmt.Errorf("cloudinit: gateway/dns: %w", err)
 		}
 	}
+	if err := validFiles(d.Files, d.Units); err != nil {
+		return err
+	}
 	for i, k := range d.SSHKeys {
 		if strings.ContainsAny(k, "\n\r\"") || !strings.HasPrefix(k, "ssh-") && !strings.HasPrefix(k, "ecdsa-") && !strings.HasPrefix(k, "sk-") {
 			return fmt.Errorf("cloudinit: sshKeys[%d]: not a single-line OpenSSH public key", i)
 		}
 	}
 	return nil
+}
+
+// unitRE is a systemd unit name the seed may enable.
+var unitRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9@_.-]*\.(service|timer|socket|target)$`)
+
+func validFiles(files []File, units []string) error {
+	seen := map[string]bool{}
+	for i, f := range files {
+		if !path.IsAbs(f.Path) || path.Clean(f.Path) != f.Path || strings.Trim(f.Path, safeChars) != "" {
+			return fmt.Errorf("cloudinit: files[%d].path %q: want a clean absolute path of safe characters", i, f.Path)
+		}
+		if seen[f.Path] {
+			return fmt.Errorf("cloudinit: files[%d].path %s: written twice", i, f.Path)
+		}
+		seen[f.Path] = true
+		if f.Mode&^fs.ModePerm != 0 {
+			return fmt.Errorf("cloudinit: files[%d].mode %v: want permission bits only", i, f.Mode)
+		}
+	}
+	for i, u := range units {
+		if !unitRE.MatchString(u) {
+			return fmt.Errorf("cloudinit: units[%d] %q: not a systemd unit name", i, u)
+		}
+	}
+	return nil
+}
+
+// SeedFiles are the files in template form.
+func (d Data) SeedFiles() []seedFile {
+	out := make([]seedFile, 0, len(d.Files))
+	for _, f := range d.Files {
+		out = append(out, seedFile{Path: f.Path, Perm: fmt.Sprintf("0%o", f.Mode.Perm()), B64: base64.StdEncoding.EncodeToString(f.Content)})
+	}
+	return out
 }
 
 // safeChars are the characters a scalar the templates interpolate without

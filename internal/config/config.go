@@ -22,6 +22,8 @@ type Config struct {
 	Netboot   NetbootConfig   `yaml:"netboot"`
 	Images    ImagesConfig    `yaml:"images"`
 	Agent     AgentConfig     `yaml:"agent"`
+	// Kubernetes configures the clusters the appliance builds.
+	Kubernetes KubernetesConfig `yaml:"kubernetes"`
 }
 
 // LogConfig configures log/slog.

@@ -190,7 +190,7 @@ func TestEnvBadValueNamesVariable(t *testing.T) {
 
 func TestEnvVarsListed(t *testing.T) {
 	assert.Contains(t, EnvVars(), "SLIPWAY_INVENTORY_PATHS")
-	assert.Len(t, EnvVars(), 18)
+	assert.Len(t, EnvVars(), 19)
 }
 
 func TestDurationRoundTrip(t *testing.T) {

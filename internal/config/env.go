@@ -16,6 +16,7 @@ type envVar struct {
 // this table is ignored.
 var envVars = []envVar{
 	{"SLIPWAY_DATA_DIR", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"SLIPWAY_KUBERNETES_ARTIFACTS_DIR", func(c *Config, v string) error { c.Kubernetes.ArtifactsDir = v; return nil }},
 	{"SLIPWAY_INFRA_TERRAFORM", func(c *Config, v string) error { c.Infra.Terraform = v; return nil }},
 	{"SLIPWAY_INFRA_PROVIDER_MIRROR", func(c *Config, v string) error { c.Infra.ProviderMirror = v; return nil }},
 	{"SLIPWAY_LOG_LEVEL", func(c *Config, v string) error { c.Log.Level = v; return nil }},

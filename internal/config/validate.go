@@ -35,6 +35,7 @@ func (c *Config) Validate() error {
 	c.validateNetboot(add)
 	c.validateImages(add)
 	c.validateAgent(add)
+	c.validateKubernetes(add)
 	for i, p := range c.Inventory.Paths {
 		if strings.TrimSpace(p) == "" {
 			add("inventory.paths["+strconv.Itoa(i)+"]", "empty path")

@@ -39,6 +39,9 @@ func refsOf(o *Object) []ref {
 		for i, c := range s.Clusters {
 			add(indexPath("spec.clusters", i), KindCluster, c)
 		}
+		for i, e := range s.Exporters {
+			add(indexPath("spec.exporters", i)+".credentialsRef", KindCredentials, e.CredentialsRef)
+		}
 	}
 	return out
 }

@@ -259,6 +259,27 @@ type Workers struct {
 type FleetSpec struct {
 	Description string   `json:"description,omitempty"`
 	Clusters    []string `json:"clusters,omitempty"`
+	// Exporters register each Ready cluster of the fleet with a fleet
+	// manager running on another Kubernetes cluster (and remove the
+	// registration when the cluster leaves the fleet).
+	Exporters []FleetExporter `json:"exporters,omitempty"`
+}
+
+// The fleet exporter types.
+const (
+	ExporterArgoCD     = "argocd"     // an Argo CD declarative cluster Secret
+	ExporterClusterAPI = "clusterapi" // a Cluster API style <cluster>-kubeconfig Secret
+)
+
+// FleetExporter is one fleet manager the fleet's clusters are written to.
+type FleetExporter struct {
+	Type string `json:"type"` // argocd | clusterapi
+	// CredentialsRef names the Credentials whose secret is the kubeconfig
+	// of the manager's cluster.
+	CredentialsRef string `json:"credentialsRef"`
+	// Namespace the Secret is written to (default argocd for Argo CD,
+	// default for Cluster API).
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // CredentialsSpec declares a secret the appliance holds (set with `slipway

@@ -202,4 +202,16 @@ func (v *validator) fleet(o *Object, s *FleetSpec) {
 		}
 		seen[c] = true
 	}
+	for i, e := range s.Exporters {
+		field := indexPath("spec.exporters", i)
+		if e.Type != ExporterArgoCD && e.Type != ExporterClusterAPI {
+			v.errorf(o, field+".type", "%s is not an exporter type (want %s or %s)", quoteShort(e.Type), ExporterArgoCD, ExporterClusterAPI)
+		}
+		if e.CredentialsRef == "" {
+			v.errorf(o, field+".credentialsRef", "required: the Credentials holding the fleet manager's kubeconfig")
+		}
+		if e.Namespace != "" && (len(e.Namespace) > 63 || !nameRE.MatchString(e.Namespace)) {
+			v.errorf(o, field+".namespace", "%s is not a namespace name (a DNS label)", quoteShort(e.Namespace))
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slipway-dev/slipway/internal/agent"
 	"github.com/slipway-dev/slipway/internal/cloudinit"
+	"github.com/slipway-dev/slipway/internal/fleet"
 	"github.com/slipway-dev/slipway/internal/inventory"
 	"github.com/slipway-dev/slipway/internal/machine"
 	"github.com/slipway-dev/slipway/internal/store"
@@ -55,9 +56,9 @@ func (s *Service) install(tx *store.Tx, r Request, m store.Machine, spec invento
 		return nil, fmt.Sprintf("image %s has no raw size recorded (re-import it)", spec.Image), nil
 	}
 	base := s.bootBase(r)
-	seed, err := s.seed(tx, m, spec, base)
-	if err != nil {
-		return nil, "", err
+	seed, why, err := s.seed(tx, m, spec, base)
+	if err != nil || why != "" {
+		return nil, why, err
 	}
 	return &agent.Install{
 		Image: spec.Image, URL: base + "/images/" + url.PathEscape(spec.Image), Format: st.Format,
@@ -66,25 +67,52 @@ func (s *Service) install(tx *store.Tx, r Request, m store.Machine, spec invento
 }
 
 // seed renders the machine's cloud-init seed with a new phone-home token
-// (older ones are revoked).
-func (s *Service) seed(tx *store.Tx, m store.Machine, spec inventory.MachineSpec, base string) (*agent.Seed, error) {
+// (older ones are revoked) and, for a cluster member, its node bundle; a
+// cluster that cannot be built is the reason there is none.
+func (s *Service) seed(tx *store.Tx, m store.Machine, spec inventory.MachineSpec, base string) (*agent.Seed, string, error) {
 	if _, err := tx.RevokeAgentSessions(m.Name, store.AgentSessionPhoneHome); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	token := newToken(PhoneHomePrefix)
 	ph := store.AgentSession{Hash: hash(token), Machine: m.Name, Kind: store.AgentSessionPhoneHome,
 		ExpiresAt: tx.Now().Add(s.cfg.PhoneHomeTTL)}
 	if err := tx.CreateAgentSession(&ph); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	d := cloudinit.Data{
 		InstanceID: fmt.Sprintf("%s-%d", m.Name, tx.Now().Unix()), Hostname: m.Name, MAC: m.MAC,
 		SSHKeys: s.cfg.SSHKeys, PhoneHomeURL: base + PhoneHomePath + token,
 	}
 	if err := staticAddress(tx, spec, &d); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return cloudinit.Render(d)
+	if why, err := s.clusterFiles(tx, m.Name, spec.Cluster, &d); err != nil || why != "" {
+		return nil, why, err
+	}
+	seed, err := cloudinit.Render(d)
+	return seed, "", err
+}
+
+// clusterFiles adds a cluster member's node bundle and units to its seed.
+func (s *Service) clusterFiles(tx *store.Tx, name, cluster string, d *cloudinit.Data) (string, error) {
+	if cluster == "" {
+		return "", nil
+	}
+	if s.cfg.Clusters == nil {
+		return fmt.Sprintf("%s declares cluster %s but this appliance does not build clusters", name, cluster), nil
+	}
+	ns, err := s.cfg.Clusters.NodeSeed(tx, name, cluster)
+	if errors.Is(err, fleet.ErrRefused) {
+		return err.Error(), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	for _, p := range ns.Files.Paths() {
+		d.Files = append(d.Files, cloudinit.File{Path: p, Mode: ns.Files[p].Mode, Content: ns.Files[p].Data})
+	}
+	d.Units = ns.Units
+	return "", nil
 }
 
 // staticAddress fills the reserved address, gateway and DNS of a machine

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/slipway-dev/slipway/internal/boot"
+	"github.com/slipway-dev/slipway/internal/fleet"
 	"github.com/slipway-dev/slipway/internal/inventory"
 	"github.com/slipway-dev/slipway/internal/store"
 )
@@ -49,6 +50,14 @@ type Config struct {
 	BootPort string
 	// SSHKeys are authorized on every installed machine (cloud-init).
 	SSHKeys []string
+	// Clusters renders the node bundle of a machine that declares a
+	// cluster (package fleet); nil: such machines fail their install.
+	Clusters Clusters
+}
+
+// Clusters renders what a cluster member's seed carries.
+type Clusters interface {
+	NodeSeed(tx *store.Tx, machine, cluster string) (*fleet.NodeSeed, error)
 }
 
 // Service answers the agent and the installed OS.

@@ -135,6 +135,7 @@ type Server struct {
 	terraform Terraform    // http backend state and sites (tfstate.go)
 	images    ImageUploads // image content uploads (images.go)
 	agent     Agent        // agent endpoints (agent.go)
+	clusters  Clusters     // cluster actions (clusters.go)
 	heartbeat time.Duration
 	now       func() time.Time
 
