@@ -71,6 +71,7 @@ func (c *Controller) observe(ctx context.Context, v *view) observation {
 		return obs
 	}
 	obs.tokens, obs.revoked = c.syncTokens(ctx, cs, v, obs.nodes)
+	c.approveServing(ctx, cs, v.cluster)
 	return obs
 }
 

@@ -10,8 +10,7 @@ import (
 
 // forwarder is one Forward: its listener and the connections it serves.
 type forwarder struct {
-	host   *Host
-	target string
+	dial   func() (net.Conn, error)
 	l      net.Listener
 	wg     sync.WaitGroup
 	mu     sync.Mutex
@@ -29,7 +28,35 @@ func (h *Host) Forward(listen, target string) (addr string, stop func(), err err
 	if err != nil {
 		return "", nil, fmt.Errorf("netns %s: forward to %s: %w", h.NS, target, err)
 	}
-	f := &forwarder{host: h, target: target, l: l, conns: map[net.Conn]bool{}}
+	dial := func() (up net.Conn, err error) {
+		err = h.Do(func() (err error) {
+			up, err = net.DialTimeout("tcp", target, 5*time.Second)
+			return err
+		})
+		return up, err
+	}
+	return serveForward(l, dial)
+}
+
+// ForwardOut is Forward the other way round: it listens on listen inside
+// the host's namespace (such as "127.0.0.1:16443" on the namespace's own
+// loopback) and connects each connection to target from the test
+// process's namespace, so a process in the namespace reaches a service
+// the test runs on the host's loopback.
+func (h *Host) ForwardOut(listen, target string) (addr string, stop func(), err error) {
+	var l net.Listener
+	err = h.Do(func() (err error) {
+		l, err = net.Listen("tcp", listen)
+		return err
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("netns %s: forward out to %s: %w", h.NS, target, err)
+	}
+	return serveForward(l, func() (net.Conn, error) { return net.DialTimeout("tcp", target, 5*time.Second) })
+}
+
+func serveForward(l net.Listener, dial func() (net.Conn, error)) (string, func(), error) {
+	f := &forwarder{dial: dial, l: l, conns: map[net.Conn]bool{}}
 	f.wg.Add(1)
 	go f.accept()
 	return l.Addr().String(), f.close, nil
@@ -72,15 +99,11 @@ func (f *forwarder) close() {
 	f.wg.Wait()
 }
 
-// pipe dials the target inside the namespace and copies both ways until
+// pipe dials the target and copies both ways until
 // either side closes.
 func (f *forwarder) pipe(c net.Conn) {
 	defer c.Close()
-	var up net.Conn
-	err := f.host.Do(func() (err error) {
-		up, err = net.DialTimeout("tcp", f.target, 5*time.Second)
-		return err
-	})
+	up, err := f.dial()
 	if err != nil {
 		return
 	}

@@ -32,7 +32,9 @@ netboot:
   tftpListen: "%[3]s:69"
   advertiseURL: "http://%[3]s:%[5]d"
   agentDir: "%[6]s"
-`, r.DataDir, r.cfg.LogLevel, Addr, APIPort, BootPort, r.cfg.AgentDir)
+kubernetes:
+  artifactsDir: "%[7]s"
+`, r.DataDir, r.cfg.LogLevel, Addr, APIPort, BootPort, r.cfg.AgentDir, r.cfg.KubeArtifacts)
 }
 
 // StartAppliance starts `slipway serve` in the namespace (again, after

@@ -52,6 +52,10 @@ type Config struct {
 	RackVM string
 	// AgentDir holds the agent's vmlinuz and initrd (netboot.agentDir).
 	AgentDir string
+	// KubeArtifacts is the appliance's kubernetes.artifactsDir (the
+	// Kubernetes and containerd binaries' cache, images/kube's layout);
+	// empty: <dataDir>/kube, where there are none.
+	KubeArtifacts string
 	// Image, when set, is declared and set as every machine's spec.image.
 	Image *Image
 	// Machines are the rack's machines (DefaultMachines when empty).
