@@ -285,6 +285,6 @@ type FleetExporter struct {
 // CredentialsSpec declares a secret the appliance holds (set with `slipway
 // create credentials`); the secret value never appears in inventory files.
 type CredentialsSpec struct {
-	Type        string `json:"type,omitempty"` // bmc (default)
+	Type        string `json:"type,omitempty"` // bmc (default) | kubeconfig (a fleet manager cluster)
 	Description string `json:"description,omitempty"`
 }

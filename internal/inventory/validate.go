@@ -104,7 +104,7 @@ func (v *validator) object(o *Object) {
 	case *FleetSpec:
 		v.fleet(o, s)
 	case *CredentialsSpec:
-		if msg := oneOf(s.Type, "", "bmc"); msg != "" {
+		if msg := oneOf(s.Type, "", "bmc", "kubeconfig"); msg != "" {
 			v.errorf(o, "spec.type", "%s", msg)
 		}
 	default:
