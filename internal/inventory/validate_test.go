@@ -454,7 +454,7 @@ func TestValidateRules(t *testing.T) {
 		{name: "credentials type", mutate: func(t *testing.T, o []Object) []Object {
 			find(t, o, KindCredentials, "r1-bmc").Spec = &CredentialsSpec{Type: "ssh"}
 			return o
-		}, want: []string{`Credentials r1-bmc: spec.type: "ssh" is not supported (want one of bmc)`}},
+		}, want: []string{`Credentials r1-bmc: spec.type: "ssh" is not supported (want one of bmc, kubeconfig)`}},
 	}
 	live := liveObject(t, KindMachine, "old-1", `{"mac":"52:54:00:77:00:99"}`)
 	for _, tt := range tests {
