@@ -47,7 +47,7 @@ export PATH := $(BIN):$(PATH)
 # Kubernetes and containerd binaries (issue 10, in progress): make images-kube, make test-kube.
 -include images/kube.mk
 
-.PHONY: web terraform provider tfdocs tfdocs-check tidy-check build run test deps tools fmt-check vet lint unit e2e e2e-netboot e2e-rack e2e-full bench-journey bench bench-api clean run-site
+.PHONY: web terraform provider tfdocs tfdocs-check tidy-check build run test deps tools fmt-check vet lint unit e2e e2e-netboot e2e-rack e2e-full e2e-k8s bench-journey bench bench-api clean run-site
 
 ## build: the slipway binary into .cache/bin, terraform $(TERRAFORM_VERSION) and the provider mirror
 build: web terraform provider
@@ -182,6 +182,12 @@ e2e-rack: deps build images-agent images-tiny
 ## e2e-full: the same journey with the Debian 12 image and its real cloud-init phone-home (root)
 e2e-full: deps build images-agent images-debian
 	SLIPWAY_VM=1 SLIPWAY_VM_DEBIAN=1 SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -v -timeout 30m -run Debian ./test/journey/...
+
+## e2e-k8s: two Debian machines (1 control plane + 1 worker) go from powered off to a Kubernetes cluster with
+## both Nodes Ready, a pod of the locally built probe image answers the control-plane node, and the fleet
+## exporters write Argo CD / Cluster API Secrets into a management kube-apiserver (root, ~20-30 min under TCG)
+e2e-k8s: deps build images-agent images-debian images-kube
+	SLIPWAY_VM=1 SLIPWAY_K8S=1 SLIPWAY_KUBE=1 SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -v -timeout 60m ./test/cluster/...
 
 ## bench-journey: journey timings (one machine, four in parallel) printed with their targets
 bench-journey: deps build images-agent images-tiny

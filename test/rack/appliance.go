@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,7 +35,9 @@ netboot:
   agentDir: "%[6]s"
 kubernetes:
   artifactsDir: "%[7]s"
-`, r.DataDir, r.cfg.LogLevel, Addr, APIPort, BootPort, r.cfg.AgentDir, r.cfg.KubeArtifacts)
+agent:
+  sshAuthorizedKeys: [%[8]s]
+`, r.DataDir, r.cfg.LogLevel, Addr, APIPort, BootPort, r.cfg.AgentDir, r.cfg.KubeArtifacts, quoteList(r.cfg.SSHKeys))
 }
 
 // StartAppliance starts `slipway serve` in the namespace (again, after
@@ -148,4 +151,13 @@ func (r *Rack) Client() (*api.Client, error) {
 		return nil, fmt.Errorf("rack: %w", err)
 	}
 	return api.New(r.URL(), strings.TrimSpace(string(tok)), pem)
+}
+
+// quoteList is a YAML flow list of double-quoted strings.
+func quoteList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
 }

@@ -56,6 +56,8 @@ type Config struct {
 	// Kubernetes and containerd binaries' cache, images/kube's layout);
 	// empty: <dataDir>/kube, where there are none.
 	KubeArtifacts string
+	// SSHKeys are authorized on every installed machine (agent.sshAuthorizedKeys).
+	SSHKeys []string
 	// Image, when set, is declared and set as every machine's spec.image.
 	Image *Image
 	// Machines are the rack's machines (DefaultMachines when empty).
