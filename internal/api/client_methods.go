@@ -200,3 +200,31 @@ func (c *Client) Action(ctx context.Context, machine string, r ActionRequest) (O
 func (c *Client) Operation(ctx context.Context, id string) (store.Operation, error) {
 	return get[store.Operation](ctx, c, v1+"/operations/"+url.PathEscape(id), nil)
 }
+
+// Clusters lists the declared clusters with their status.
+func (c *Client) Clusters(ctx context.Context) (List[Cluster], error) {
+	return get[List[Cluster]](ctx, c, v1+"/clusters", nil)
+}
+
+// Cluster returns one declared cluster with its status.
+func (c *Client) Cluster(ctx context.Context, name string) (Cluster, error) {
+	return get[Cluster](ctx, c, v1+"/clusters/"+url.PathEscape(name), nil)
+}
+
+// ClusterStatus returns a cluster's last observed status.
+func (c *Client) ClusterStatus(ctx context.Context, name string) (ClusterStatus, error) {
+	return get[ClusterStatus](ctx, c, v1+"/clusters/"+url.PathEscape(name)+"/status", nil)
+}
+
+// Kubeconfig issues a short-lived cluster-admin kubeconfig of cluster name
+// (admin; audited).
+func (c *Client) Kubeconfig(ctx context.Context, name string, r KubeconfigRequest) (KubeconfigResponse, error) {
+	var out KubeconfigResponse
+	err := c.do(ctx, request{method: http.MethodPost, path: v1 + "/clusters/" + url.PathEscape(name) + "/kubeconfig", body: r}, &out)
+	return out, err
+}
+
+// Fleet returns the fleet view: every fleet with its clusters' health.
+func (c *Client) Fleet(ctx context.Context) (FleetView, error) {
+	return get[FleetView](ctx, c, v1+"/fleet", nil)
+}

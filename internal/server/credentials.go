@@ -16,6 +16,13 @@ import (
 // maxSecretBytes bounds a credential's username and password.
 const maxSecretBytes = 1024
 
+// A fleet manager's credentials hold a kubeconfig (username "kubeconfig"),
+// which carries certificates: its secret may be up to maxKubeconfigBytes.
+const (
+	kubeconfigUsername = "kubeconfig"
+	maxKubeconfigBytes = 64 << 10
+)
+
 // validName reports whether s is a DNS label, as inventory names are.
 func validName(s string) bool {
 	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
@@ -158,7 +165,9 @@ func checkCredentialsRequest(req *api.CredentialsRequest) error {
 		return badRequest("username", "longer than %d bytes", maxSecretBytes)
 	case req.Password == "":
 		return badRequest("password", "required")
-	case len(req.Password) > maxSecretBytes:
+	case req.Username == kubeconfigUsername && len(req.Password) > maxKubeconfigBytes:
+		return badRequest("password", "longer than %d bytes", maxKubeconfigBytes)
+	case req.Username != kubeconfigUsername && len(req.Password) > maxSecretBytes:
 		return badRequest("password", "longer than %d bytes", maxSecretBytes)
 	}
 	return nil

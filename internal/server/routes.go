@@ -19,14 +19,13 @@ type route struct {
 }
 
 // objectKinds are the inventory kinds served under /api/v1/<plural> as
-// api.Object (machines and credentials have their own shapes).
+// api.Object (machines, credentials and clusters have their own shapes).
 var objectKinds = []struct {
 	plural string
 	kind   inventory.Kind
 }{
 	{"networks", inventory.KindNetwork},
 	{"images", inventory.KindImage},
-	{"clusters", inventory.KindCluster},
 	{"fleets", inventory.KindFleet},
 }
 
@@ -60,6 +59,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.terraformRoutes()...)
 	rs = append(rs, s.imageRoutes()...)
 	rs = append(rs, s.agentRoutes()...)
+	rs = append(rs, s.clusterRoutes()...)
 	for _, k := range objectKinds {
 		rs = append(rs,
 			route{get, v1 + "/" + k.plural, auth.Viewer, s.listObjects(k.kind)},
