@@ -4,8 +4,11 @@
 #                       whose /init is the static slipway-agent (+ busybox, the modules it needs)
 #   make images-tiny    .cache/images/os/tiny.raw.zst(+.sha256): a 64 MiB busybox OS that boots
 #                       BIOS and UEFI, reads its NoCloud seed and phones home (tests, demos)
-#   make images-debian  .cache/images/os/debian.raw.zst(+.sha256): Debian 12 with cloud-init,
-#                       containerd, a read-only root (mmdebstrap from this machine's apt sources)
+#   make images-debian  .cache/images/os/debian.raw.zst(+.sha256): Debian 12 with cloud-init, a
+#                       read-only root (mmdebstrap from this machine's apt sources) and a Kubernetes
+#                       node: the binaries of images-kube (kube.mk), runc, CNI plugins, etcd,
+#                       keepalived and the OCI archives to preload (pause, probe). Skipped when
+#                       none of its inputs changed (images/os/debian/build.sh: debian.inputs).
 #   make images         all three
 #   make images-test    their tests, booting QEMU (BIOS and UEFI; root; SLIPWAY_VM=1)
 
@@ -16,7 +19,7 @@ IMAGES_OS  := $(IMAGES_DIR)/os
 
 # Tools the recipes drive (make deps installs them).
 APT_PACKAGES += busybox-static linux-image-amd64 syslinux syslinux-common mtools dosfstools fdisk \
-  systemd-boot-efi mmdebstrap zstd xz-utils e2fsprogs qemu-system-x86 ovmf
+  systemd-boot-efi mmdebstrap zstd xz-utils e2fsprogs qemu-system-x86 ovmf jq
 
 # Modules of the agent's initramfs: NICs and disk controllers of common servers and of QEMU, and
 # the FAT support to write the NoCloud seed. Their dependencies come along (modules.dep); built-in
@@ -47,9 +50,9 @@ images-tiny: images-tools
 	cd $(IMAGES_OS) && sha256sum tiny.raw.zst > tiny.raw.zst.sha256
 	@echo "tiny: raw $$(zstd -lv $(IMAGES_OS)/tiny.raw.zst 2>/dev/null | sed -n 's/^Decompressed Size: *//p'), compressed $$(du -h $(IMAGES_OS)/tiny.raw.zst | cut -f1)"
 
-## images-debian: the Debian 12 image (root; a few minutes)
-images-debian: images-tools
-	images/os/debian/build.sh $(IMAGES_OS) $(BIN)/mkdisk
+## images-debian: the Debian 12 Kubernetes node image (root; a few minutes; ~1 s when up to date)
+images-debian: images-tools images-kube
+	images/os/debian/build.sh $(IMAGES_OS) $(BIN)/mkdisk $(KUBE_BIN_DIR) $(CONTAINERD_BIN_DIR) $(CACHE)/kube/images
 
 ## images-test: the images' tests with QEMU boots (SLIPWAY_VM_DEBIAN=1 adds the Debian boots)
 images-test:

@@ -1,17 +1,26 @@
 #!/bin/sh
-# mmdebstrap --customize-hook for the Slipway Debian image: $1 is the new
-# root. Enables systemd-networkd (cloud-init renders its network config
-# for it), configures cloud-init for the NoCloud seed, installs the
-# read-only-root overlay into the initramfs and rebuilds the initramfs,
-# and removes what must differ per machine (SSH host keys, machine-id).
+# mmdebstrap --customize-hook for the Slipway Debian image:
+#
+#   customize.sh ROOT KUBE_BIN_DIR CONTAINERD_BIN_DIR PRELOAD_DIR
+#
+# Enables systemd-networkd (cloud-init renders its network config for it),
+# configures cloud-init for the NoCloud seed, installs the Kubernetes node
+# (kube.sh), installs the read-only-root overlay into the initramfs and
+# rebuilds the initramfs, and removes what must differ per machine (SSH host
+# keys, machine-id).
 set -eu
 root=$1
 here=$(dirname "$0")
+"$here/kube.sh" "$root" "$2" "$3" "$4"
 
 chroot "$root" systemctl enable systemd-networkd.service
 chroot "$root" systemctl mask systemd-networkd-wait-online.service
 
 install -m 0644 "$here/90-slipway.cfg" "$root/etc/cloud/cloud.cfg.d/90-slipway.cfg"
+# No locales package: the locale module would only warn. `locale: false` skips it but fails
+# cloud-init's schema (a string); dropping it from the module list is the supported way.
+grep -Eq '^ *- locale$' "$root/etc/cloud/cloud.cfg"
+sed -i -E '/^ *- locale$/d' "$root/etc/cloud/cloud.cfg"
 install -m 0755 "$here/slipway-overlay" "$root/etc/initramfs-tools/scripts/init-bottom/slipway-overlay"
 grep -qx overlay "$root/etc/initramfs-tools/modules" || echo overlay >> "$root/etc/initramfs-tools/modules"
 # MODULES=most: the initramfs finds the root behind any disk controller
