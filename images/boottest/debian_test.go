@@ -13,7 +13,9 @@ import (
 const debianTimeout = 8 * time.Minute
 
 // TestDebianImagePhonesHome boots the Debian image under SeaBIOS and OVMF
-// and waits for real cloud-init's phone_home POST. SLIPWAY_VM_DEBIAN_FW=bios
+// and waits for real cloud-init's phone_home POST; before it, a runcmd
+// script checks the Kubernetes node's binaries, units and preloaded images
+// (kubeScript). SLIPWAY_VM_DEBIAN_FW=bios
 // or uefi boots only one of them.
 func TestDebianImagePhonesHome(t *testing.T) {
 	gateVM(t, "SLIPWAY_VM_DEBIAN")
@@ -30,7 +32,7 @@ func TestDebianImagePhonesHome(t *testing.T) {
 			if only != "" && only != map[bool]string{false: "bios", true: "uefi"}[m.UEFI] {
 				t.Skipf("SLIPWAY_VM_DEBIAN_FW=%s", only)
 			}
-			sd := seed{InstanceID: "iid-" + m.Name, Hostname: m.Name, URL: s.url("slwp_" + m.Name)}
+			sd := seed{InstanceID: "iid-" + m.Name, Hostname: m.Name, URL: s.url("slwp_" + m.Name), Script: kubeScript}
 			m.Disk = installDisk(t, zst, 2048*mib, sd)
 			r := s.boot(t, m)
 			p := s.waitPhoneHome(t, r, debianTimeout, nil)
@@ -39,6 +41,7 @@ func TestDebianImagePhonesHome(t *testing.T) {
 			assert.Equal(t, sd.Hostname, p.Form.Get("hostname"))
 			took[m.Name] = p.At.Sub(r.started)
 			assert.Contains(t, r.log(), "slipway-overlay: root is read-only", "the root is the read-only image under the overlay")
+			checkKube(t, r.log(), m.Name)
 		})
 	}
 	fmt.Printf("\nDebian 12 image (QEMU TCG, 1 vCPU, 1 GiB, virtio disk): QEMU start → cloud-init phone_home POST\n")

@@ -19,6 +19,7 @@ const (
 // seed is one machine's NoCloud configuration.
 type seed struct {
 	InstanceID, Hostname, URL string
+	Script                    string // a shell script for runcmd (Debian), optional
 }
 
 func (s seed) metaData() string {
@@ -26,14 +27,19 @@ func (s seed) metaData() string {
 }
 
 // userData is a #cloud-config with the phone_home block the appliance
-// renders.
+// renders (and the script as one runcmd item: cloud-init runs it in the
+// final stage before phone_home).
 func (s seed) userData() string {
-	return fmt.Sprintf(`#cloud-config
+	ud := fmt.Sprintf(`#cloud-config
 phone_home:
   url: %s
   post: [instance_id, hostname]
   tries: 10
 `, s.URL)
+	if s.Script != "" {
+		ud += "runcmd:\n  - |\n    " + strings.ReplaceAll(strings.TrimSpace(s.Script), "\n", "\n    ") + "\n"
+	}
+	return ud
 }
 
 // installDisk decompresses the image into a disk of diskSize bytes and
