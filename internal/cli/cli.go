@@ -86,6 +86,8 @@ func (a *app) rootCommand() *cobra.Command {
 		a.diffCommand(),
 		a.deleteCommand(),
 		a.createCommand(),
+		a.fleetCommand(),
+		a.kubeconfigCommand(),
 		a.versionCommand(),
 	)
 	root.AddCommand(a.bmcCommands()...)

@@ -33,14 +33,6 @@ var columnsByKind = map[inventory.Kind]objectColumns{
 		}
 		return []string{im.Format, src, short(im.SHA256, 12)}
 	}},
-	inventory.KindCluster: {[]string{"VERSION", "CONTROL-PLANE", "WORKERS", "FLEET"}, func(s any) []string {
-		cl := s.(*inventory.ClusterSpec)
-		workers := strings.Join(cl.Workers.Machines, ",")
-		if len(cl.Workers.Selector) > 0 {
-			workers = strings.TrimPrefix(workers+","+labelString(cl.Workers.Selector), ",")
-		}
-		return []string{cl.KubernetesVersion, strings.Join(cl.ControlPlane.Machines, ","), orNone(workers), orNone(cl.Fleet)}
-	}},
 	inventory.KindFleet: {[]string{"CLUSTERS", "DESCRIPTION"}, func(s any) []string {
 		f := s.(*inventory.FleetSpec)
 		return []string{orNone(strings.Join(f.Clusters, ",")), orNone(f.Description)}

@@ -20,13 +20,24 @@ func (a *app) createCommand() *cobra.Command {
 }
 
 func (a *app) createCredentialsCommand() *cobra.Command {
-	var username string
+	var username, kubeconfig string
 	var fromStdin bool
 	cmd := &cobra.Command{
-		Use:   "credentials NAME --username USER --password-stdin",
+		Use:   "credentials NAME (--username USER --password-stdin | --kubeconfig FILE)",
 		Short: "Store a secret on the appliance (encrypted at rest; never shown again)",
-		Args:  cobra.ExactArgs(1),
+		Long: "Store a secret on the appliance (encrypted at rest; never shown again): a user name and a password\n" +
+			"read from standard input (a BMC's), or with --kubeconfig a fleet manager's kubeconfig (user name kubeconfig).",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if kubeconfig != "" {
+				if fromStdin || (username != "" && username != kubeconfigUser) {
+					return errors.New("--kubeconfig stores the file as the secret, with username kubeconfig: drop --username and --password-stdin")
+				}
+				return a.createKubeconfigCredentials(cmd.Context(), args[0], kubeconfig)
+			}
+			if username == "" {
+				return errors.New("--username is required (or --kubeconfig FILE)")
+			}
 			if !fromStdin {
 				return errors.New("--password-stdin is required: a password is never taken from the command line")
 			}
@@ -35,7 +46,7 @@ func (a *app) createCredentialsCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&username, "username", "", "user name")
 	cmd.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of standard input")
-	_ = cmd.MarkFlagRequired("username")
+	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", "", "store this kubeconfig file (a fleet manager's cluster) as the secret")
 	return cmd
 }
 
@@ -44,6 +55,10 @@ func (a *app) createCredentials(ctx context.Context, name, username string) erro
 	if err != nil {
 		return err
 	}
+	return a.storeCredentials(ctx, name, username, password)
+}
+
+func (a *app) storeCredentials(ctx context.Context, name, username, password string) error {
 	c, err := a.client()
 	if err != nil {
 		return err

@@ -19,14 +19,17 @@ import (
 
 func (a *app) describeCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "describe machine NAME",
-		Short: "Show a machine: identity, state, power, conditions, spec, hardware and its timeline",
+		Use:   "describe machine|cluster NAME",
+		Short: "Show a machine (identity, state, power, conditions, spec, hardware, timeline) or a cluster (health, nodes, spec)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if k, err := inventory.ParseKind(args[0]); err != nil || k != inventory.KindMachine {
-				return fmt.Errorf("describe: %q: only machines can be described", args[0])
+			switch k, _ := inventory.ParseKind(args[0]); k {
+			case inventory.KindMachine:
+				return a.describeMachine(cmd.Context(), args[1])
+			case inventory.KindCluster:
+				return a.describeCluster(cmd.Context(), args[1])
 			}
-			return a.describeMachine(cmd.Context(), args[1])
+			return fmt.Errorf("describe: %q: only machines and clusters can be described", args[0])
 		},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,8 +21,8 @@ type getFlags struct {
 func (a *app) getCommand() *cobra.Command {
 	var f getFlags
 	cmd := &cobra.Command{
-		Use:   "get machines|networks|images|clusters|fleets|credentials [NAME]",
-		Short: "List objects, or show one",
+		Use:   "get machines|networks|images|clusters|fleets|credentials|fleet [NAME]",
+		Short: "List objects, or show one (get fleet: every cluster's health, grouped by fleet)",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.get(cmd.Context(), args, f)
@@ -36,6 +37,9 @@ func (a *app) getCommand() *cobra.Command {
 func (a *app) get(ctx context.Context, args []string, f getFlags) error {
 	if err := checkFormat(f.output); err != nil {
 		return err
+	}
+	if args[0] == "fleet" { // the fleet view (get fleets lists the Fleet objects)
+		return a.getFleet(ctx, strings.Join(args[1:], ""), f.output)
 	}
 	kind, err := inventory.ParseKind(args[0])
 	if err != nil {
@@ -63,6 +67,8 @@ func (a *app) get(ctx context.Context, args []string, f getFlags) error {
 		return a.getCredentials(ctx, c, name, f.output)
 	case inventory.KindImage:
 		return a.getImages(ctx, c, name, sel, f.output)
+	case inventory.KindCluster:
+		return a.getClusters(ctx, c, name, sel, f.output)
 	}
 	return a.getObjects(ctx, c, kind, name, sel, f.output)
 }

@@ -141,11 +141,13 @@ func (ta *testAppliance) login(t *testing.T) {
 var (
 	timeRe = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
 	ageRe  = regexp.MustCompile(`(?m)\b\d+[smhd]$`)
+	dateRe = regexp.MustCompile(`\b\d{4}-\d\d-\d\d\b`)
 )
 
-// normalize replaces what changes from run to run: times and ages.
+// normalize replaces what changes from run to run: times, dates and ages.
 func normalize(s string) string {
 	s = timeRe.ReplaceAllString(s, "2006-01-02T15:04:05Z")
+	s = dateRe.ReplaceAllString(s, "2006-01-02")
 	return ageRe.ReplaceAllString(s, "<age>")
 }
 

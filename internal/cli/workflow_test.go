@@ -69,6 +69,12 @@ func TestWorkflow(t *testing.T) {
 			r := ta.run(t, "", "image", "status", "edge-os", "-o", "json")
 			return r.err == nil && strings.Contains(r.stdout, `"status": "failed"`)
 		}, 10*time.Second, 50*time.Millisecond)
+		// And the cluster controller looks at edge-1 (refused: this
+		// appliance has no Kubernetes binaries).
+		require.Eventually(t, func() bool {
+			r := ta.run(t, "", "get", "clusters", "edge-1", "-o", "json")
+			return r.err == nil && strings.Contains(r.stdout, `"phase": "refused"`)
+		}, 15*time.Second, 50*time.Millisecond)
 		var all strings.Builder
 		for _, kind := range []string{"networks", "images", "clusters", "fleets", "credentials"} {
 			r := ta.run(t, "", "get", kind)
