@@ -97,6 +97,7 @@ type FleetCluster struct {
 	Message     string    `json:"message,omitempty"`
 	Since       time.Time `json:"since,omitzero"`
 	APIReady    bool      `json:"apiReady"`
+	APIError    string    `json:"apiError,omitempty"`
 	NodesReady  int       `json:"nodesReady"`
 	NodesTotal  int       `json:"nodesTotal"`
 	Versions    []string  `json:"versions,omitempty"`

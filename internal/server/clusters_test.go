@@ -146,7 +146,7 @@ func TestFleetView(t *testing.T) {
 		}}},
 		Unassigned: []api.FleetCluster{
 			{Name: "broken", Declared: true, Version: "v1.37.2", Phase: "pending"},
-			{Name: "lab", Declared: true, Version: "v1.37.2", Phase: "stuck", Message: "waiting for cp1", Since: labStatus.Since,
+			{Name: "lab", Declared: true, Version: "v1.37.2", Phase: "stuck", Message: "waiting for cp1", Since: labStatus.Since, APIError: "connection refused",
 				NodesTotal: 1, CertsExpire: labStatus.CertsExpire, Expiring: []string{"fleet/edge"}, Stuck: "cp1 has been booting for 25m"},
 		},
 	}

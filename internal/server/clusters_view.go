@@ -117,7 +117,7 @@ func readFleetView(tx *store.Tx) (api.FleetView, error) {
 func fleetCluster(cl api.Cluster) api.FleetCluster {
 	st := cl.Status
 	fc := api.FleetCluster{Name: cl.Name, Declared: true, Version: st.Version, Phase: st.Phase, Message: st.Message,
-		Since: st.Since, APIReady: st.API.Ready, NodesReady: st.NodesReady, NodesTotal: st.NodesTotal,
+		Since: st.Since, APIReady: st.API.Ready, APIError: st.API.Error, NodesReady: st.NodesReady, NodesTotal: st.NodesTotal,
 		Versions: st.Versions, Heartbeat: st.Heartbeat, CertsExpire: st.CertsExpire, Expiring: st.Expiring}
 	if st.Stuck != nil {
 		fc.Stuck = st.Stuck.Reason
