@@ -17,11 +17,12 @@ import (
 func Pending() Status { return Status{Phase: PhasePending} }
 
 // StatusOf returns the last observed status of cluster name; a cluster
-// without a record (or with an empty one) is pending.
+// without a record (or with an empty one) is pending, with its declared
+// nodes when they can be listed.
 func StatusOf(tx *store.Tx, name string) (Status, error) {
 	rec, err := tx.GetClusterRecord(name)
 	if errors.Is(err, store.ErrNotFound) {
-		return Pending(), nil
+		return pendingOf(tx, name), nil
 	}
 	if err != nil {
 		return Status{}, err
@@ -31,9 +32,28 @@ func StatusOf(tx *store.Tx, name string) (Status, error) {
 		return Status{}, fmt.Errorf("cluster %s: stored status: %w", name, err)
 	}
 	if st.Phase == "" {
-		st.Phase = PhasePending
+		st = pendingOf(tx, name)
 	}
 	return st, nil
+}
+
+// pendingOf is the status of a cluster the controller has not looked at:
+// its declared members, none registered.
+func pendingOf(tx *store.Tx, name string) Status {
+	st := Pending()
+	spec, err := clusterSpec(tx, name)
+	if err != nil {
+		return st
+	}
+	ms, err := members(tx, name, spec)
+	if err != nil {
+		return st
+	}
+	for _, m := range ms {
+		st.Nodes = append(st.Nodes, NodeStatus{Name: m.Name, Role: string(m.Role), Machine: m.State})
+	}
+	st.NodesTotal = len(ms)
+	return st
 }
 
 // FleetsOf returns the names of the declared fleets cluster belongs to (its

@@ -107,7 +107,8 @@ func TestClusters(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status, string(r.body))
 	var st api.ClusterStatus
 	r.decode(t, &st)
-	assert.Equal(t, api.ClusterStatus{Phase: "pending", Version: "v1.37.2", Fleets: []string{"edge"}}, st)
+	assert.Equal(t, api.ClusterStatus{Phase: "pending", Version: "v1.37.2", Fleets: []string{"edge"}, NodesTotal: 1,
+		Nodes: []api.ClusterNode{{Name: "cp1", Role: "control-plane"}}}, st)
 
 	r = h.do(http.MethodGet, "/api/v1/clusters", auth.Viewer, nil)
 	require.Equal(t, http.StatusOK, r.status, string(r.body))
@@ -141,11 +142,11 @@ func TestFleetView(t *testing.T) {
 	r.decode(t, &v)
 	want := api.FleetView{
 		Fleets: []api.FleetGroup{{Name: "edge", Description: "Edge sites", Clusters: []api.FleetCluster{
-			{Name: "edge-1", Declared: true, Version: "v1.37.2", Phase: "pending"},
+			{Name: "edge-1", Declared: true, Version: "v1.37.2", Phase: "pending", NodesTotal: 1},
 			{Name: "ghost", Message: "not declared"},
 		}}},
 		Unassigned: []api.FleetCluster{
-			{Name: "broken", Declared: true, Version: "v1.37.2", Phase: "pending"},
+			{Name: "broken", Declared: true, Version: "v1.37.2", Phase: "pending", NodesTotal: 1},
 			{Name: "lab", Declared: true, Version: "v1.37.2", Phase: "stuck", Message: "waiting for cp1", Since: labStatus.Since, APIError: "connection refused",
 				NodesTotal: 1, CertsExpire: labStatus.CertsExpire, Expiring: []string{"fleet/edge"}, Stuck: "cp1 has been booting for 25m"},
 		},

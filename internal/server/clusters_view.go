@@ -12,10 +12,10 @@ import (
 	"github.com/slipway-dev/slipway/internal/store"
 )
 
-// readClusters returns the declared clusters (name "" for all, else that
+// ReadClusters returns the declared clusters (name "" for all, else that
 // one or ErrNotFound) with their last observed status; the fleets are
-// those the inventory declares now.
-func readClusters(tx *store.Tx, name string) ([]api.Cluster, error) {
+// those the inventory declares now. The API and the UI show this.
+func ReadClusters(tx *store.Tx, name string) ([]api.Cluster, error) {
 	var objs []store.Object
 	if name == "" {
 		var err error
@@ -74,11 +74,12 @@ func toAPIStatus(st fleet.Status) api.ClusterStatus {
 	return out
 }
 
-// readFleetView groups the declared clusters by the declared fleets they
-// belong to (a cluster may be in several); a cluster a fleet lists but
-// nobody declared is shown as such; the rest are unassigned.
-func readFleetView(tx *store.Tx) (api.FleetView, error) {
-	clusters, err := readClusters(tx, "")
+// ReadFleetView is GET /fleet and the UI's fleet page: the declared
+// clusters grouped by the declared fleets they belong to (a cluster may be
+// in several); a cluster a fleet lists but nobody declared is shown as
+// such; the rest are unassigned.
+func ReadFleetView(tx *store.Tx) (api.FleetView, error) {
+	clusters, err := ReadClusters(tx, "")
 	if err != nil {
 		return api.FleetView{}, err
 	}

@@ -12,7 +12,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/slipway-dev/slipway/internal/api"
 	"github.com/slipway-dev/slipway/internal/inventory"
+	"github.com/slipway-dev/slipway/internal/server"
 	"github.com/slipway-dev/slipway/internal/store"
 )
 
@@ -27,21 +29,23 @@ type clustersModel struct {
 
 type clusterView struct {
 	Name, Version, Fleet string
-	ControlPlane         []*machineView
-	Workers              []*machineView
-	Summary              summaryModel
+	// Status is the cluster controller's last look (pending before it).
+	Status       api.ClusterStatus
+	ControlPlane []*machineView
+	Workers      []*machineView
+	Summary      summaryModel
 }
 
 // clustersPage shows each declared cluster with its machines and states.
 func (u *UI) clustersPage(c echo.Context, r *request) error {
 	m := clustersModel{base: u.pageBase(r, "Clusters", "clusters"), Now: u.now()}
 	var (
-		objs []store.Object
-		ms   []machineView
+		cls []api.Cluster
+		ms  []machineView
 	)
 	err := u.db.View(c.Request().Context(), func(tx *store.Tx) error {
 		var err error
-		if objs, err = tx.ListObjects(string(inventory.KindCluster)); err != nil {
+		if cls, err = server.ReadClusters(tx, ""); err != nil {
 			return err
 		}
 		ms, err = readMachines(tx)
@@ -50,12 +54,14 @@ func (u *UI) clustersPage(c echo.Context, r *request) error {
 	if err != nil {
 		return err
 	}
-	for _, o := range objs {
+	for _, cl := range cls {
 		var s inventory.ClusterSpec
-		if err := json.Unmarshal(o.Spec, &s); err != nil {
-			return fmt.Errorf("cluster %s: stored spec: %w", o.Name, err)
+		if err := json.Unmarshal(cl.Spec, &s); err != nil {
+			return fmt.Errorf("cluster %s: stored spec: %w", cl.Name, err)
 		}
-		m.Clusters = append(m.Clusters, clusterOf(o.Name, &s, ms))
+		v := clusterOf(cl.Name, &s, ms)
+		v.Status = cl.Status
+		m.Clusters = append(m.Clusters, v)
 	}
 	return u.render(c, http.StatusOK, "clusters", &m)
 }

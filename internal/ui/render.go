@@ -106,19 +106,21 @@ func (u *UI) renderError(c echo.Context, err error) error {
 
 func funcs() template.FuncMap {
 	return template.FuncMap{
-		"ago":      ago,
-		"clock":    func(t time.Time) string { return t.UTC().Format("15:04:05") },
-		"stamp":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
-		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"dur":      fmtDuration,
-		"join":     strings.Join,
-		"title":    titleCase,
-		"oneline":  func(s string) string { return strings.Join(strings.Fields(s), " ") },
-		"destruct": destructive,
-		"label":    actionLabel,
-		"tile":     func(m *machineView, now time.Time) tileModel { return tileModel{M: m, Now: now} },
-		"mb":       func(n int64) string { return fmt.Sprintf("%.0f MB", float64(n)/1e6) },
-		"describe": timeline.Describe,
+		"ago":       ago,
+		"clock":     func(t time.Time) string { return t.UTC().Format("15:04:05") },
+		"stamp":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
+		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"dur":       fmtDuration,
+		"join":      strings.Join,
+		"title":     titleCase,
+		"oneline":   func(s string) string { return strings.Join(strings.Fields(s), " ") },
+		"destruct":  destructive,
+		"label":     actionLabel,
+		"tile":      func(m *machineView, now time.Time) tileModel { return tileModel{M: m, Now: now} },
+		"mb":        func(n int64) string { return fmt.Sprintf("%.0f MB", float64(n)/1e6) },
+		"describe":  timeline.Describe,
+		"day":       day,
+		"fleetRows": newFleetRows,
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package ui is Slipway's rack-side web UI: server-rendered html/template
 // pages (rack view, machines table, machine detail with its boot timeline,
-// inventory plan review, images, clusters, events, audit) with htmx and
+// inventory plan review, images, clusters, fleet, events, audit) with htmx and
 // server-sent events for live updates. It is mounted on the API server's
 // echo instance (Server.Mount), reads the store directly and acts
 // through server.Act, so pages and API share one code path, one set of role
@@ -110,6 +110,7 @@ func (u *UI) routes(e *echo.Echo) {
 		{post, "/inventory/apply", auth.Operator, u.apply},
 		{get, "/images", auth.Viewer, u.imagesPage},
 		{get, "/clusters", auth.Viewer, u.clustersPage},
+		{get, "/fleet", auth.Viewer, u.fleetPage},
 		{get, "/events", auth.Viewer, u.eventsPage},
 		{get, "/audit", auth.Admin, u.auditPage},
 		{get, "/ui/stream", auth.Viewer, u.stream},
