@@ -38,7 +38,7 @@ func (s *Server) clusterRoutes() []route {
 func (s *Server) listClusters(c echo.Context) error {
 	var out []api.Cluster
 	err := s.db.View(c.Request().Context(), func(tx *store.Tx) (err error) {
-		out, err = readClusters(tx, "")
+		out, err = ReadClusters(tx, "")
 		return err
 	})
 	if err != nil {
@@ -50,7 +50,7 @@ func (s *Server) listClusters(c echo.Context) error {
 func (s *Server) readCluster(c echo.Context) (api.Cluster, error) {
 	var out []api.Cluster
 	err := s.db.View(c.Request().Context(), func(tx *store.Tx) (err error) {
-		out, err = readClusters(tx, c.Param("name"))
+		out, err = ReadClusters(tx, c.Param("name"))
 		return err
 	})
 	if err != nil {
@@ -78,7 +78,7 @@ func (s *Server) getClusterStatus(c echo.Context) error {
 func (s *Server) getFleet(c echo.Context) error {
 	var out api.FleetView
 	err := s.db.View(c.Request().Context(), func(tx *store.Tx) (err error) {
-		out, err = readFleetView(tx)
+		out, err = ReadFleetView(tx)
 		return err
 	})
 	if err != nil {
