@@ -89,7 +89,10 @@ func readyz(ctx context.Context, cs kubernetes.Interface) error {
 	defer cancel()
 	body, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 	if err != nil {
-		return fmt.Errorf("/readyz: %w (%s)", err, firstLine(body))
+		if line := firstLine(body); line != "" {
+			return fmt.Errorf("/readyz: %w (%s)", err, line)
+		}
+		return fmt.Errorf("/readyz: %w", err)
 	}
 	return nil
 }

@@ -149,8 +149,8 @@ func (c *Controller) recordStatus(tx *store.Tx, v *view, r *record, prev Status)
 			return err
 		}
 	}
-	if st.Stuck != nil && st.Stuck.Reason != r.st.Stuck {
-		r.st.Stuck = st.Stuck.Reason
+	if st.Stuck != nil && st.Stuck.key() != r.st.Stuck {
+		r.st.Stuck = st.Stuck.key()
 		msg := fmt.Sprintf("cluster %s stuck in %s: %s", v.name, st.Stuck.Phase, st.Stuck.Reason)
 		if err := c.event(tx, st.Stuck.Machine, v.name, "cluster.stuck", msg); err != nil {
 			return err

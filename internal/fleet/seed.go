@@ -3,6 +3,7 @@ package fleet
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/slipway-dev/slipway/internal/kube"
@@ -64,7 +65,7 @@ func (c *Controller) NodeSeed(tx *store.Tx, machine, cluster string) (*NodeSeed,
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
-	if err := r.noteExpiry("node/"+machine, files); err != nil {
+	if err := r.noteExpiry("node/"+machine, certFiles(files)); err != nil {
 		return nil, err
 	}
 	if r.created {
@@ -95,6 +96,19 @@ func (r *record) newToken(worker string, now time.Time, ttl time.Duration) (kube
 	r.st.Tokens[worker] = tokenState{ID: t.ID}
 	r.sec.Tokens[worker] = t.Secret
 	return t, nil
+}
+
+// certFiles are the bundle's certificates and kubeconfigs: kube.Expiries
+// reads every .conf file as a kubeconfig, and the bundle's rendered
+// sysctl.d and modules-load.d .conf files are not.
+func certFiles(files kube.FileSet) kube.FileSet {
+	out := kube.FileSet{}
+	for p, f := range files {
+		if strings.HasPrefix(p, kube.KubeDir+"/") || p == kube.KubeletClientFile {
+			out[p] = f
+		}
+	}
+	return out
 }
 
 // noteExpiry records when the first certificate in files expires.

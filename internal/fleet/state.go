@@ -31,7 +31,7 @@ type state struct {
 	RBAC bool `json:"rbac,omitempty"`
 	// Warned is when each expiry warning fired (key as Certs), so it fires once.
 	Warned map[string]time.Time `json:"warned,omitempty"`
-	// Stuck is the stuck reason already raised as an event.
+	// Stuck is the stuck episode already raised as an event (Stuck.key).
 	Stuck string `json:"stuck,omitempty"`
 }
 

@@ -66,3 +66,10 @@ type Stuck struct {
 	Reason  string    `json:"reason"`
 	Since   time.Time `json:"since"`
 }
+
+// key names one stuck episode (phase, machine, since when): the reason
+// carries an age that grows on every reconcile, so it cannot say whether
+// the event was raised already.
+func (s *Stuck) key() string {
+	return s.Phase + "/" + s.Machine + "/" + s.Since.UTC().Format(time.RFC3339Nano)
+}
