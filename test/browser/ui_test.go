@@ -106,6 +106,8 @@ func TestRackSide(t *testing.T) {
 			br.run(t, op, p, chromedp.Navigate(r.info.URL+p), waitFor(`main h1`))
 			br.shot(t, op, fmt.Sprintf("%02d-%s", 9+i, slug(p)))
 		}
+		br.run(t, op, "/fleet", chromedp.Navigate(r.info.URL+"/fleet"), waitFor(`main h1`))
+		br.shot(t, op, "22-fleet")
 	})
 
 	t.Run("viewer cannot act", func(t *testing.T) {
