@@ -190,3 +190,34 @@ func endpoint(s string) string {
 	}
 	return net.JoinHostPort(s, strconv.Itoa(kube.APIServerPort))
 }
+
+// ClusterOf returns the declared cluster machine belongs to ("" for none):
+// the one whose control plane or workers list it, whose worker selector
+// matches its labels, or the one its spec.cluster names.
+func ClusterOf(tx *store.Tx, machine string) (string, error) {
+	o, err := tx.GetObject(string(inventory.KindMachine), machine)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	clusters, err := tx.ListObjects(string(inventory.KindCluster))
+	if err != nil {
+		return "", err
+	}
+	for _, c := range clusters {
+		var spec inventory.ClusterSpec
+		if err := json.Unmarshal(c.Spec, &spec); err != nil {
+			return "", fmt.Errorf("cluster %s: stored spec: %w", c.Name, err)
+		}
+		if slices.Contains(spec.ControlPlane.Machines, machine) || isWorker(c.Name, spec, o) {
+			return c.Name, nil
+		}
+	}
+	var ms inventory.MachineSpec
+	if err := json.Unmarshal(o.Spec, &ms); err != nil {
+		return "", fmt.Errorf("machine %s: stored spec: %w", machine, err)
+	}
+	return ms.Cluster, nil
+}

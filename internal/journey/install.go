@@ -86,7 +86,11 @@ func (s *Service) seed(tx *store.Tx, m store.Machine, spec inventory.MachineSpec
 	if err := staticAddress(tx, spec, &d); err != nil {
 		return nil, "", err
 	}
-	if why, err := s.clusterFiles(tx, m.Name, spec.Cluster, &d); err != nil || why != "" {
+	cluster, err := fleet.ClusterOf(tx, m.Name)
+	if err != nil {
+		return nil, "", err
+	}
+	if why, err := s.clusterFiles(tx, m.Name, cluster, &d); err != nil || why != "" {
 		return nil, why, err
 	}
 	seed, err := cloudinit.Render(d)

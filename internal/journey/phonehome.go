@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/slipway-dev/slipway/internal/agent"
+	"github.com/slipway-dev/slipway/internal/fleet"
 	"github.com/slipway-dev/slipway/internal/machine"
 	"github.com/slipway-dev/slipway/internal/store"
 )
@@ -42,10 +43,6 @@ func (s *Service) PhoneHome(ctx context.Context, r Request, token string, fields
 }
 
 func phonedHome(tx *store.Tx, m store.Machine, r Request, fields map[string]string) error {
-	spec, err := machineSpec(tx, m.Name)
-	if err != nil {
-		return err
-	}
 	msg := fmt.Sprintf("%s phoned home from %s", m.Name, r.Addr)
 	if h := fields["hostname"]; h != "" && h != m.Name {
 		msg += fmt.Sprintf(" (it calls itself %q)", h)
@@ -63,9 +60,13 @@ func phonedHome(tx *store.Tx, m store.Machine, r Request, fields map[string]stri
 		}
 	}
 	trigger := machine.Booted
-	if spec.Cluster != "" {
+	cluster, err := fleet.ClusterOf(tx, m.Name)
+	if err != nil {
+		return err
+	}
+	if cluster != "" {
 		trigger = machine.PhonedHome
-		cause.Message += "; joining cluster " + spec.Cluster
+		cause.Message += "; joining cluster " + cluster
 	}
 	_, err = machine.Transition(tx, m.Name, trigger, cause)
 	return err
