@@ -160,9 +160,10 @@ tfdocs-check: tfdocs
 	@test -z "$$(git ls-files --others --exclude-standard terraform/docs)" || { echo "terraform/docs has new pages: run make tfdocs and commit"; exit 1; }
 
 ## unit: unit and loopback tests with the race detector; the store suite also runs on PostgreSQL
-unit: deps web terraform provider
+unit: deps web terraform provider images-kube
 	TF_ACC=1 TF_ACC_TERRAFORM_PATH=$(TERRAFORM) TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG) SLIPWAY_TF_MIRROR=$(TF_MIRROR) \
-	SLIPWAY_TEST_POSTGRES=require SLIPWAY_NETNS=1 SLIPWAY_TEST_BROWSER=require $(GO) test -race -count=1 -timeout 15m ./...
+	SLIPWAY_TEST_POSTGRES=require SLIPWAY_NETNS=1 SLIPWAY_TEST_BROWSER=require SLIPWAY_KUBE=1 SLIPWAY_KUBE_BIN=$(KUBE_BIN_DIR) SLIPWAY_CONTAINERD_BIN=$(CONTAINERD_BIN_DIR) \
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## e2e: process-level tests of the real binary (kill -9 mid-apply, concurrent applies, make-run flow)
 e2e: build
@@ -187,7 +188,7 @@ e2e-full: deps build images-agent images-debian
 ## both Nodes Ready, a pod of the locally built probe image answers the control-plane node, and the fleet
 ## exporters write Argo CD / Cluster API Secrets into a management kube-apiserver (root, ~20-30 min under TCG)
 e2e-k8s: deps build images-agent images-debian images-kube
-	SLIPWAY_VM=1 SLIPWAY_K8S=1 SLIPWAY_KUBE=1 SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -v -timeout 60m ./test/cluster/...
+	SLIPWAY_VM=1 SLIPWAY_K8S=1 SLIPWAY_KUBE=1 SLIPWAY_TEST_BROWSER=require SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -v -timeout 60m ./test/cluster/...
 
 ## bench-journey: journey timings (one machine, four in parallel) printed with their targets
 bench-journey: deps build images-agent images-tiny

@@ -86,6 +86,8 @@ func TestClusterFromPoweredOff(t *testing.T) {
 	ready := time.Now()
 	booted := later(seen[cp.Name]["booting"], seen[w.Name]["booting"])
 	home := later(seen[cp.Name]["joining"], seen[w.Name]["joining"])
+	require.False(t, seen[cp.Name]["joining"].IsZero() || seen[w.Name]["joining"].IsZero(),
+		"both machines go through joining (phoned home, Kubernetes starting) before active: %v", seen)
 	fmt.Printf("\ncluster edge-1 (1 control plane + 1 worker, Debian image, TCG): powered off → all Nodes Ready %s;"+
 		" booted from disk (last machine) → all Nodes Ready %s; phoned home (last) → all Nodes Ready %s\n",
 		ready.Sub(start).Round(time.Second), ready.Sub(booted).Round(time.Second), ready.Sub(home).Round(time.Second))
@@ -108,6 +110,7 @@ func TestClusterFromPoweredOff(t *testing.T) {
 		assert.Contains(t, n.Status.NodeInfo.ContainerRuntimeVersion, "containerd://2.2", n.Name)
 	}
 	podServesControlPlane(t, ctx, cs, cp.Name, w.Name)
+	screenshots(t, ctx, r, cp.Name)
 	exported(t, ctx, r, mgmt.Client(), invFile, cp.Name, w.Name)
 }
 
@@ -249,4 +252,22 @@ func exported(t *testing.T, ctx context.Context, r *rack.Rack, mgmt kubernetes.I
 	}, 2*time.Minute, time.Second, "the Argo CD Secret stayed after the cluster left the fleet")
 	_, err = mgmt.CoreV1().Secrets("fleet").Get(ctx, fleet.CAPISecretName("edge-1"), metav1.GetOptions{})
 	assert.True(t, apierrors.IsNotFound(err), "the Cluster API Secret stayed: %v", err)
+}
+
+// screenshots saves the fleet, clusters and control-plane machine pages of
+// the real cluster in .cache/screenshots/cluster.
+func screenshots(t *testing.T, ctx context.Context, r *rack.Rack, cp string) {
+	t.Helper()
+	jdir, err := journey.ScreenshotDir()
+	require.NoError(t, err)
+	dir := filepath.Join(filepath.Dir(jdir), "cluster")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	files, err := journey.ScreenshotPages(ctx, r, dir, journey.Page{Path: "/fleet", Name: "fleet"},
+		journey.Page{Path: "/clusters", Name: "clusters"}, journey.Page{Path: "/machines/" + cp, Name: "machine-" + cp})
+	if os.Getenv("SLIPWAY_TEST_BROWSER") == "require" {
+		require.NoError(t, err)
+	} else if err != nil {
+		t.Logf("no UI screenshots: %v", err)
+	}
+	t.Logf("UI screenshots of the real cluster: %v", files)
 }

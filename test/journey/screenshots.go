@@ -39,6 +39,18 @@ func ScreenshotDir() (string, error) {
 // chromium and saves the rack view and each machine's detail page (its
 // real timeline) as PNG files in dir. It returns the files written.
 func Screenshots(ctx context.Context, r *rack.Rack, dir string, machines ...string) ([]string, error) {
+	pages := []Page{{"/", "rack"}}
+	for _, m := range machines {
+		pages = append(pages, Page{"/machines/" + m, "machine-" + m})
+	}
+	return ScreenshotPages(ctx, r, dir, pages...)
+}
+
+// Page is a UI path and the name of its screenshot (without .png).
+type Page struct{ Path, Name string }
+
+// ScreenshotPages signs in as Screenshots does and saves each page.
+func ScreenshotPages(ctx context.Context, r *rack.Rack, dir string, pages ...Page) ([]string, error) {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		return nil, fmt.Errorf("chromium is not installed (apt-get install chromium): %w", err)
@@ -74,20 +86,16 @@ func Screenshots(ctx context.Context, r *rack.Rack, dir string, machines ...stri
 	if err != nil {
 		return nil, fmt.Errorf("sign in: %w", err)
 	}
-	pages := [][2]string{{"/", "rack"}}
-	for _, m := range machines {
-		pages = append(pages, [2]string{"/machines/" + m, "machine-" + m})
-	}
 	var files []string
 	for _, p := range pages {
 		var png []byte
-		err := chromedp.Run(tab, chromedp.Navigate(base+p[0]), chromedp.WaitReady("main", chromedp.ByQuery),
+		err := chromedp.Run(tab, chromedp.Navigate(base+p.Path), chromedp.WaitReady("main", chromedp.ByQuery),
 			chromedp.Sleep(500*time.Millisecond), // let the live region's first swap land
 			chromedp.FullScreenshot(&png, 100))   // 100: PNG
 		if err != nil {
-			return files, fmt.Errorf("screenshot %s: %w", p[0], err)
+			return files, fmt.Errorf("screenshot %s: %w", p.Path, err)
 		}
-		f := filepath.Join(dir, p[1]+".png")
+		f := filepath.Join(dir, p.Name+".png")
 		if err := os.WriteFile(f, png, 0o644); err != nil {
 			return files, err
 		}
