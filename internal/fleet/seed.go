@@ -74,7 +74,7 @@ func (c *Controller) NodeSeed(tx *store.Tx, machine, cluster string) (*NodeSeed,
 	if err := r.save(tx, c.cfg.Keys); err != nil {
 		return nil, err
 	}
-	return &NodeSeed{Files: files, Units: kube.Units(n)}, nil
+	return &NodeSeed{Files: files, Units: kube.Units(kc, n)}, nil
 }
 
 // newToken makes worker's bootstrap token; the one it replaces is revoked

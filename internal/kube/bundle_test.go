@@ -13,8 +13,8 @@ func TestNodeBundle(t *testing.T) {
 		node           string
 		files, private int
 	}{
-		{"cp-a", 27 + len(nodeFiles), 16}, // 27 PKI files and kubeconfigs, 16 of them keys or kubeconfigs (0600)
-		{"w-1", 3 + len(nodeFiles) - 4, 2},
+		{"cp-a", 27 + len(nodeFiles) - 2, 16}, // 27 PKI files and kubeconfigs, 16 of them keys or kubeconfigs (0600); no keepalived behind a DNS endpoint
+		{"w-1", 3 + len(nodeFiles) - 6, 2},
 	} {
 		t.Run(tt.node, func(t *testing.T) {
 			fs, err := p.NodeBundle(threeCP(), tt.node, tok, testNow)
@@ -29,7 +29,7 @@ func TestNodeBundle(t *testing.T) {
 			assert.Equal(t, tt.private, private)
 			n, err := threeCP().Node(tt.node)
 			require.NoError(t, err)
-			for _, u := range Units(n) {
+			for _, u := range Units(threeCP(), n) {
 				assert.Contains(t, fs, "/etc/systemd/system/"+u)
 			}
 		})

@@ -2,9 +2,13 @@ package kube
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"net/netip"
+	"slices"
 	"strings"
 	"text/template"
 )
@@ -26,36 +30,82 @@ type rendered struct {
 	path, tmpl   string
 	mode         fs.FileMode
 	controlPlane bool // only on control-plane nodes
+	// vip: only on the control-plane nodes of a cluster whose endpoint is
+	// a virtual IP they hold with keepalived (3 control planes); unit is
+	// then the packaged unit the file configures.
+	vip  bool
+	unit string
 }
 
 // nodeFiles lists every rendered file, control-plane ones first.
 var nodeFiles = []rendered{
-	{"/etc/systemd/system/etcd.service", "etcd.service.tmpl", modePublic, true},
-	{"/etc/systemd/system/kube-apiserver.service", "kube-apiserver.service.tmpl", modePublic, true},
-	{"/etc/systemd/system/kube-controller-manager.service", "kube-controller-manager.service.tmpl", modePublic, true},
-	{"/etc/systemd/system/kube-scheduler.service", "kube-scheduler.service.tmpl", modePublic, true},
-	{"/etc/systemd/system/kubelet.service", "kubelet.service.tmpl", modePublic, false},
-	{"/var/lib/kubelet/config.yaml", "kubelet-config.yaml.tmpl", modePublic, false},
-	{"/etc/systemd/system/kube-proxy.service", "kube-proxy.service.tmpl", modePublic, false},
-	{"/var/lib/kube-proxy/config.yaml", "kube-proxy-config.yaml.tmpl", modePublic, false},
-	{"/etc/systemd/system/containerd.service", "containerd.service.tmpl", modePublic, false},
-	{"/etc/containerd/config.toml", "containerd-config.toml.tmpl", modePublic, false},
-	{"/etc/systemd/system/slipway-preload-images.service", "preload-images.service.tmpl", modePublic, false},
-	{"/etc/cni/net.d/10-slipway.conflist", "cni.conflist.tmpl", modePublic, false},
-	{"/etc/systemd/system/slipway-pod-routes.service", "pod-routes.service.tmpl", modePublic, false},
-	{"/etc/sysctl.d/90-slipway-kubernetes.conf", "sysctl.conf.tmpl", modePublic, false},
-	{"/etc/modules-load.d/slipway-kubernetes.conf", "modules-load.conf.tmpl", modePublic, false},
+	{"/etc/systemd/system/etcd.service", "etcd.service.tmpl", modePublic, true, false, ""},
+	{"/etc/systemd/system/kube-apiserver.service", "kube-apiserver.service.tmpl", modePublic, true, false, ""},
+	{"/etc/systemd/system/kube-controller-manager.service", "kube-controller-manager.service.tmpl", modePublic, true, false, ""},
+	{"/etc/systemd/system/kube-scheduler.service", "kube-scheduler.service.tmpl", modePublic, true, false, ""},
+	{"/etc/systemd/system/kubelet.service", "kubelet.service.tmpl", modePublic, false, false, ""},
+	{"/var/lib/kubelet/config.yaml", "kubelet-config.yaml.tmpl", modePublic, false, false, ""},
+	{"/etc/systemd/system/kube-proxy.service", "kube-proxy.service.tmpl", modePublic, false, false, ""},
+	{"/var/lib/kube-proxy/config.yaml", "kube-proxy-config.yaml.tmpl", modePublic, false, false, ""},
+	{"/etc/systemd/system/containerd.service", "containerd.service.tmpl", modePublic, false, false, ""},
+	{"/etc/containerd/config.toml", "containerd-config.toml.tmpl", modePublic, false, false, ""},
+	{"/etc/systemd/system/slipway-preload-images.service", "preload-images.service.tmpl", modePublic, false, false, ""},
+	{"/etc/cni/net.d/10-slipway.conflist", "cni.conflist.tmpl", modePublic, false, false, ""},
+	{"/etc/systemd/system/slipway-pod-routes.service", "pod-routes.service.tmpl", modePublic, false, false, ""},
+	{"/etc/sysctl.d/90-slipway-kubernetes.conf", "sysctl.conf.tmpl", modePublic, false, false, ""},
+	{"/etc/modules-load.d/slipway-kubernetes.conf", "modules-load.conf.tmpl", modePublic, false, false, ""},
+	{"/etc/keepalived/keepalived.conf.in", "keepalived.conf.tmpl", modePrivate, true, true, ""},
+	{"/etc/systemd/system/keepalived.service.d/slipway.conf", "keepalived-dropin.conf.tmpl", modePublic, true, true, "keepalived.service"},
 }
 
-// Units returns the systemd units node n enables, in start order.
-func Units(n Node) []string {
+// Units returns the systemd units node n of cluster c enables, in start
+// order.
+func Units(c Cluster, n Node) []string {
 	var out []string
 	for _, r := range nodeFiles {
-		if name, ok := strings.CutPrefix(r.path, "/etc/systemd/system/"); ok && (!r.controlPlane || n.Role == RoleControlPlane) {
+		if !r.on(c, n) {
+			continue
+		}
+		if r.unit != "" {
+			out = append(out, r.unit)
+		} else if name, ok := strings.CutPrefix(r.path, "/etc/systemd/system/"); ok && !strings.Contains(name, "/") {
 			out = append(out, name)
 		}
 	}
 	return out
+}
+
+// on says whether node n of cluster c gets the file.
+func (r rendered) on(c Cluster, n Node) bool {
+	switch {
+	case r.controlPlane && n.Role != RoleControlPlane:
+		return false
+	case r.vip:
+		return c.VIP().IsValid()
+	}
+	return true
+}
+
+// VIP is the virtual IP the control-plane nodes hold with keepalived: the
+// endpoint's host when it is an IP address that is no node's own and the
+// cluster has more than one control-plane node (invalid otherwise: a single
+// control plane is its own endpoint, a DNS endpoint is the operator's load
+// balancer).
+func (c Cluster) VIP() netip.Addr {
+	host, _, err := splitEndpoint(c.Endpoint)
+	if err != nil || len(c.ControlPlane()) < 2 {
+		return netip.Addr{}
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	for _, n := range c.Nodes {
+		if n.IP == ip {
+			return netip.Addr{}
+		}
+	}
+	return ip
 }
 
 // renderData is what the templates see.
@@ -67,6 +117,8 @@ type renderData struct {
 	InitialCluster    string // etcd's name=https://ip:2380 list
 	EtcdServers       string // the apiserver's https://ip:2379 list
 	APIServerPort     int
+	VIP               netip.Addr
+	VRRP              vrrp
 	SandboxImage      string
 	PreloadDir        string
 	ContainerdVersion string
@@ -74,7 +126,8 @@ type renderData struct {
 
 func newRenderData(c Cluster, n Node) renderData {
 	d := renderData{Cluster: c, Node: n, IsControlPlane: n.Role == RoleControlPlane, APIServerPort: APIServerPort,
-		SandboxImage: SandboxImage, PreloadDir: PreloadDir, ContainerdVersion: ContainerdVersion}
+		SandboxImage: SandboxImage, PreloadDir: PreloadDir, ContainerdVersion: ContainerdVersion,
+		VIP: c.VIP(), VRRP: newVRRP(c, n)}
 	var initial, servers []string
 	for _, cp := range c.ControlPlane() {
 		initial = append(initial, fmt.Sprintf("%s=https://%s:2380", cp.Name, cp.IP))
@@ -102,7 +155,7 @@ func RenderNode(c Cluster, nodeName string) (FileSet, error) {
 	d := newRenderData(c, n)
 	out := FileSet{}
 	for _, r := range nodeFiles {
-		if r.controlPlane && !d.IsControlPlane {
+		if !r.on(c, n) {
 			continue
 		}
 		var b bytes.Buffer
@@ -112,4 +165,21 @@ func RenderNode(c Cluster, nodeName string) (FileSet, error) {
 		out.add(r.path, b.Bytes(), r.mode)
 	}
 	return out, nil
+}
+
+// vrrp is a control-plane node's keepalived instance: the router ID and
+// password are derived from the cluster's name (so the three agree and two
+// clusters on one network differ), the priority from the node's place in
+// the control plane.
+type vrrp struct {
+	RouterID int
+	Priority int
+	Password string
+}
+
+func newVRRP(c Cluster, n Node) vrrp {
+	sum := sha256.Sum256([]byte("slipway-vrrp/" + c.Name))
+	cps := c.ControlPlane()
+	i := slices.IndexFunc(cps, func(o Node) bool { return o.Name == n.Name })
+	return vrrp{RouterID: 1 + int(sum[0])%254, Priority: 150 - 10*max(i, 0), Password: hex.EncodeToString(sum[1:5])}
 }

@@ -22,13 +22,18 @@ func TestRenderGolden(t *testing.T) {
 		{"render/edge-3-cp-b", threeCP(), "cp-b"},
 		{"render/edge-3-w-1", threeCP(), "w-1"},
 		{"render/edge-1-r1-u05", oneCP(), "r1-u05"},
+		{"render/edge-3-vip-cp-a", threeVIP(), "cp-a"},
 	} {
 		t.Run(tt.dir, func(t *testing.T) {
 			fs, err := RenderNode(tt.c, tt.node)
 			require.NoError(t, err)
 			for _, p := range fs.Paths() {
 				golden(t, goldenName(tt.dir, p), fs[p].Data)
-				assert.Equal(t, modePublic, fs[p].Mode, p)
+				want := modePublic
+				if strings.HasPrefix(p, "/etc/keepalived/") {
+					want = modePrivate // the VRRP password
+				}
+				assert.Equal(t, want, fs[p].Mode, p)
 			}
 		})
 	}
@@ -39,14 +44,23 @@ func TestRenderRoles(t *testing.T) {
 	require.NoError(t, err)
 	w, err := RenderNode(threeCP(), "w-1")
 	require.NoError(t, err)
-	assert.Len(t, cp, len(nodeFiles))
+	assert.Len(t, cp, len(nodeFiles)-2, "a DNS endpoint is the operator's load balancer: no keepalived")
+	vip, err := RenderNode(threeVIP(), "cp-a")
+	require.NoError(t, err)
+	assert.Len(t, vip, len(nodeFiles), "a control-plane node of three behind a VIP gets every file")
 	for _, unit := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
 		assert.Contains(t, cp, "/etc/systemd/system/"+unit+".service")
 		assert.NotContains(t, w, "/etc/systemd/system/"+unit+".service")
 	}
 	assert.Equal(t, []string{"kubelet.service", "kube-proxy.service", "containerd.service",
-		"slipway-preload-images.service", "slipway-pod-routes.service"}, Units(Node{Role: RoleWorker}))
-	assert.Len(t, Units(Node{Role: RoleControlPlane}), 9)
+		"slipway-preload-images.service", "slipway-pod-routes.service"}, Units(threeCP(), Node{Role: RoleWorker}))
+	assert.Len(t, Units(threeCP(), Node{Role: RoleControlPlane}), 9)
+	assert.Equal(t, "keepalived.service", Units(threeVIP(), Node{Role: RoleControlPlane})[9])
+	assert.NotContains(t, Units(threeVIP(), Node{Role: RoleWorker}), "keepalived.service")
+	assert.NotContains(t, Units(oneCP(), Node{Role: RoleControlPlane}), "keepalived.service", "one control plane is its own endpoint")
+	one, err := RenderNode(oneCP(), "r1-u05")
+	require.NoError(t, err)
+	assert.NotContains(t, one, "/etc/keepalived/keepalived.conf.in")
 
 	etcd := string(cp["/etc/systemd/system/etcd.service"].Data)
 	assert.Contains(t, etcd, "--initial-cluster=cp-a=https://198.18.1.1:2380,cp-b=https://198.18.1.2:2380,cp-c=https://198.18.1.3:2380 ")
@@ -101,4 +115,27 @@ func TestRenderedConfigsParse(t *testing.T) {
 	assert.Equal(t, "host-local", cni.Plugins[0].IPAM.Type)
 	assert.Equal(t, "10.244.1.0/24", cni.Plugins[0].IPAM.Ranges[0][0].Subnet)
 	assert.Contains(t, string(fs["/etc/containerd/config.toml"].Data), `sandbox = "registry.k8s.io/pause:3.10"`)
+}
+
+// threeVIP is threeCP behind a virtual IP the control planes hold.
+func threeVIP() Cluster {
+	c := threeCP()
+	c.Endpoint = "198.18.1.10:6443"
+	return c
+}
+
+func TestVIP(t *testing.T) {
+	assert.Equal(t, "198.18.1.10", threeVIP().VIP().String())
+	assert.False(t, threeCP().VIP().IsValid(), "a DNS name")
+	assert.False(t, oneCP().VIP().IsValid(), "one control plane")
+	c := threeVIP()
+	c.Endpoint = "198.18.1.1:6443"
+	assert.False(t, c.VIP().IsValid(), "a node's own address is no VIP")
+	a, b := newVRRP(threeVIP(), threeVIP().Nodes[0]), newVRRP(threeVIP(), threeVIP().Nodes[1])
+	assert.Equal(t, a.RouterID, b.RouterID)
+	assert.Equal(t, a.Password, b.Password)
+	assert.Greater(t, a.Priority, b.Priority)
+	other := threeVIP()
+	other.Name = "edge-4"
+	assert.NotEqual(t, a.Password, newVRRP(other, other.Nodes[0]).Password)
 }
