@@ -10,11 +10,11 @@ import (
 
 // forwarder is one Forward: its listener and the connections it serves.
 type forwarder struct {
-	dial   func() (net.Conn, error)
-	l      net.Listener
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	conns  map[net.Conn]bool
+	dial  func() (net.Conn, error)
+	l     net.Listener
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	conns map[net.Conn]bool
 }
 
 // Forward listens on listen (a TCP address of the test process, such as
