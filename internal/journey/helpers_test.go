@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,4 +132,33 @@ func (f *fixture) claim(t *testing.T, name, mac string) string {
 	resp, err := f.svc.Claim(context.Background(), req, agent.ClaimRequest{Token: f.token(t, name), MAC: mac, Machine: name})
 	require.NoError(t, err)
 	return resp.Session
+}
+
+// apply declares more inventory (merged with the site: no prune).
+func (f *fixture) apply(t *testing.T, yaml string) {
+	t.Helper()
+	_, err := inventory.Apply(t.Context(), f.db, []inventory.File{{Name: "more.yaml", Content: yaml}},
+		inventory.ApplyOptions{Actor: "test"})
+	require.NoError(t, err)
+}
+
+// provision takes name to provisioning, claims it as its agent and
+// reports a QEMU inventory: the session and the task the service answers.
+func (f *fixture) provision(t *testing.T, name, mac string) (string, agent.Task) {
+	t.Helper()
+	f.to(t, name, machine.Provision)
+	sess := f.claim(t, name, mac)
+	task, err := f.svc.Inventory(t.Context(), req, sess, vm(mac))
+	require.NoError(t, err)
+	return sess, task
+}
+
+// phoneHomeToken is the phone-home token a seed's user-data carries.
+func phoneHomeToken(t *testing.T, seed *agent.Seed) string {
+	t.Helper()
+	require.NotNil(t, seed)
+	i := strings.Index(seed.UserData, PhoneHomePrefix)
+	require.GreaterOrEqual(t, i, 0, "the seed carries a phone-home token")
+	tok, _, _ := strings.Cut(seed.UserData[i:], "\n")
+	return tok
 }

@@ -68,20 +68,15 @@ func (s *Service) install(tx *store.Tx, r Request, m store.Machine, spec invento
 
 // seed renders the machine's cloud-init seed with a new phone-home token
 // (older ones are revoked) and, for a cluster member, its node bundle; a
-// cluster that cannot be built is the reason there is none.
+// cluster that cannot be built is the reason there is none (and no new
+// token is left behind: the refused machine gets no seed to carry it).
 func (s *Service) seed(tx *store.Tx, m store.Machine, spec inventory.MachineSpec, base string) (*agent.Seed, string, error) {
 	if _, err := tx.RevokeAgentSessions(m.Name, store.AgentSessionPhoneHome); err != nil {
 		return nil, "", err
 	}
-	token := newToken(PhoneHomePrefix)
-	ph := store.AgentSession{Hash: hash(token), Machine: m.Name, Kind: store.AgentSessionPhoneHome,
-		ExpiresAt: tx.Now().Add(s.cfg.PhoneHomeTTL)}
-	if err := tx.CreateAgentSession(&ph); err != nil {
-		return nil, "", err
-	}
 	d := cloudinit.Data{
 		InstanceID: fmt.Sprintf("%s-%d", m.Name, tx.Now().Unix()), Hostname: m.Name, MAC: m.MAC,
-		SSHKeys: s.cfg.SSHKeys, PhoneHomeURL: base + PhoneHomePath + token,
+		SSHKeys: s.cfg.SSHKeys,
 	}
 	if err := staticAddress(tx, spec, &d); err != nil {
 		return nil, "", err
@@ -93,6 +88,13 @@ func (s *Service) seed(tx *store.Tx, m store.Machine, spec inventory.MachineSpec
 	if why, err := s.clusterFiles(tx, m.Name, cluster, &d); err != nil || why != "" {
 		return nil, why, err
 	}
+	token := newToken(PhoneHomePrefix)
+	ph := store.AgentSession{Hash: hash(token), Machine: m.Name, Kind: store.AgentSessionPhoneHome,
+		ExpiresAt: tx.Now().Add(s.cfg.PhoneHomeTTL)}
+	if err := tx.CreateAgentSession(&ph); err != nil {
+		return nil, "", err
+	}
+	d.PhoneHomeURL = base + PhoneHomePath + token
 	seed, err := cloudinit.Render(d)
 	return seed, "", err
 }
