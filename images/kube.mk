@@ -20,8 +20,9 @@ CONTAINERD_VERSION ?= v2.2.0
 KUBE_BIN_DIR       := $(CACHE)/kube/$(KUBE_VERSION)
 CONTAINERD_BIN_DIR := $(CACHE)/containerd/$(CONTAINERD_VERSION)
 
-# etcd for the control plane (3.4 in Debian 12; kube-apiserver v1.37 works with it).
-APT_PACKAGES += etcd-server
+# etcd for the control plane (3.4 in Debian 12; kube-apiserver v1.37 works with it); keepalived
+# holds a three-control-plane cluster's VIP (TestNativeKeepalived runs the rendered configuration).
+APT_PACKAGES += etcd-server keepalived
 
 ## images-kube: Kubernetes and containerd binaries from the module proxy (nice: 2 cores are shared)
 images-kube:

@@ -16,7 +16,8 @@ import (
 // TestNativeStackedEtcd runs a three-member control plane's stacked etcd
 // (one namespace per node, peer TLS with the issued peer certificates) and
 // the kube-apiservers of two members behind a stable endpoint: an address
-// moved between nodes as a VIP would be (keepalived's job on real nodes).
+// moved between nodes as a VIP would be (keepalived's job on real nodes,
+// proven on its own by TestNativeKeepalived).
 // A write through one apiserver is read through the other.
 func TestNativeStackedEtcd(t *testing.T) {
 	bin := requireNative(t)
