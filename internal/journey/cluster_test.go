@@ -117,8 +117,8 @@ func TestClusterRefused(t *testing.T) {
 		why                    string
 	}{
 		{"unsupported version", "r1-u08", "old-1", true, "cluster old-1: kubernetesVersion v1.36.0 is not supported by this appliance"},
-		{"no controller: control plane", "r1-u05", "edge-1", false, "r1-u05 declares cluster edge-1 but this appliance does not build clusters"},
-		{"no controller: selected worker", "r1-u07", "edge-1", false, "r1-u07 declares cluster edge-1 but this appliance does not build clusters"},
+		{"no controller: control plane", "r1-u05", "edge-1", false, "r1-u05 is a member of cluster edge-1 but this appliance does not build clusters"},
+		{"no controller: selected worker", "r1-u07", "edge-1", false, "r1-u07 is a member of cluster edge-1 but this appliance does not build clusters"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := clusterFixture(t, tt.clusters)

@@ -105,7 +105,7 @@ func (s *Service) clusterFiles(tx *store.Tx, name, cluster string, d *cloudinit.
 		return "", nil
 	}
 	if s.cfg.Clusters == nil {
-		return fmt.Sprintf("%s declares cluster %s but this appliance does not build clusters", name, cluster), nil
+		return fmt.Sprintf("%s is a member of cluster %s but this appliance does not build clusters", name, cluster), nil
 	}
 	ns, err := s.cfg.Clusters.NodeSeed(tx, name, cluster)
 	if errors.Is(err, fleet.ErrRefused) {
