@@ -46,7 +46,8 @@ func TestNodeSeed(t *testing.T) {
 	assert.Contains(t, cp.Files, kube.PKIDir+"/ca.key", "a control plane signs kubelet CSRs")
 	assert.NotContains(t, cp.Files, kube.KubeDir+"/bootstrap-kubelet.conf")
 	assert.Equal(t, []string{"etcd.service", "kube-apiserver.service", "kube-controller-manager.service", "kube-scheduler.service",
-		"kubelet.service", "kube-proxy.service", "containerd.service", "slipway-preload-images.service", "slipway-pod-routes.service"}, cp.Units)
+		"kubelet.service", "kube-proxy.service", "containerd.service", "slipway-preload-images.service", "slipway-pod-routes.service",
+		"slipway-renew.service", "slipway-renew.timer"}, cp.Units)
 
 	w, err := f.seed(t, "w1", "edge-1")
 	require.NoError(t, err)

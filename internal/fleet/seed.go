@@ -68,6 +68,7 @@ func (c *Controller) NodeSeed(tx *store.Tx, machine, cluster string) (*NodeSeed,
 	if err := r.noteExpiry("node/"+machine, certFiles(files)); err != nil {
 		return nil, err
 	}
+	r.st.issue(machine, 0, now)
 	if r.created {
 		r.status = Status{Phase: PhaseProvisioning, Since: now, Version: spec.KubernetesVersion, Endpoint: kc.Endpoint}
 	}

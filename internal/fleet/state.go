@@ -33,6 +33,11 @@ type state struct {
 	Warned map[string]time.Time `json:"warned,omitempty"`
 	// Stuck is the stuck episode already raised as an event (Stuck.key).
 	Stuck string `json:"stuck,omitempty"`
+	// RenewRequested is when an operator last asked for the nodes'
+	// certificates to be renewed (slipway renew cluster).
+	RenewRequested time.Time `json:"renewRequested,omitzero"`
+	// Issued is the set of certificates each node was last given (renew.go).
+	Issued map[string]issued `json:"issued,omitempty"`
 }
 
 // tokenState is a worker's bootstrap token as the cluster should see it.

@@ -24,6 +24,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
+// testCAPEM stands in for the appliance's CA in the seeds (the nodes' renewal trusts it).
+const testCAPEM = "-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n"
+
 // clusterSite declares, on the site's lab network: cluster edge-1 with
 // control plane r1-u05 and worker r1-u06 listed by name and r1-u07 a worker
 // by its labels (spec.workers.selector); r1-u08 the control plane of old-1,
@@ -111,7 +114,7 @@ func clusterFixture(t *testing.T, clusters bool) *fixture {
 	require.NoError(t, err)
 	ctl, err := fleet.New(fleet.Config{Keys: keys, ArtifactsDir: fakeArtifacts(t)}, f.db, nil)
 	require.NoError(t, err)
-	f.svc, err = New(Config{BootPort: "8080", Clusters: ctl}, f.db, nil)
+	f.svc, err = New(Config{BootPort: "8080", Clusters: ctl, CAPEM: []byte(testCAPEM)}, f.db, nil)
 	require.NoError(t, err)
 	return f
 }

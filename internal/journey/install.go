@@ -56,7 +56,7 @@ func (s *Service) install(tx *store.Tx, r Request, m store.Machine, spec invento
 		return nil, fmt.Sprintf("image %s has no raw size recorded (re-import it)", spec.Image), nil
 	}
 	base := s.bootBase(r)
-	seed, why, err := s.seed(tx, m, spec, base)
+	seed, why, err := s.seed(tx, r, m, spec, base)
 	if err != nil || why != "" {
 		return nil, why, err
 	}
@@ -70,7 +70,7 @@ func (s *Service) install(tx *store.Tx, r Request, m store.Machine, spec invento
 // (older ones are revoked) and, for a cluster member, its node bundle; a
 // cluster that cannot be built is the reason there is none (and no new
 // token is left behind: the refused machine gets no seed to carry it).
-func (s *Service) seed(tx *store.Tx, m store.Machine, spec inventory.MachineSpec, base string) (*agent.Seed, string, error) {
+func (s *Service) seed(tx *store.Tx, r Request, m store.Machine, spec inventory.MachineSpec, base string) (*agent.Seed, string, error) {
 	if _, err := tx.RevokeAgentSessions(m.Name, store.AgentSessionPhoneHome); err != nil {
 		return nil, "", err
 	}
@@ -87,6 +87,9 @@ func (s *Service) seed(tx *store.Tx, m store.Machine, spec inventory.MachineSpec
 	}
 	if why, err := s.clusterFiles(tx, m.Name, cluster, &d); err != nil || why != "" {
 		return nil, why, err
+	}
+	if err := s.renewFiles(tx, r, m.Name, cluster, &d); err != nil {
+		return nil, "", err
 	}
 	token := newToken(PhoneHomePrefix)
 	ph := store.AgentSession{Hash: hash(token), Machine: m.Name, Kind: store.AgentSessionPhoneHome,

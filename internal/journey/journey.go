@@ -53,11 +53,19 @@ type Config struct {
 	// Clusters renders the node bundle of a machine that declares a
 	// cluster (package fleet); nil: such machines fail their install.
 	Clusters Clusters
+	// APIURL is how a cluster node reaches the API to renew its
+	// certificates; empty: https://<the host:port the agent reached>.
+	APIURL string
+	// CAPEM is the appliance's CA, the one a node trusts for renewal;
+	// empty (api.insecure): the nodes get no renewal token.
+	CAPEM []byte
 }
 
-// Clusters renders what a cluster member's seed carries.
+// Clusters renders what a cluster member's seed carries and renews its
+// certificates.
 type Clusters interface {
 	NodeSeed(tx *store.Tx, machine, cluster string) (*fleet.NodeSeed, error)
+	Renewal(tx *store.Tx, machine string, req fleet.RenewRequest) (*fleet.Renewal, error)
 }
 
 // Service answers the agent and the installed OS.

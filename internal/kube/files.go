@@ -15,10 +15,12 @@ type File struct {
 	Mode fs.FileMode
 }
 
-// Secret file modes: keys, kubeconfigs and tokens are 0600, the rest 0644.
+// Secret file modes: keys, kubeconfigs and tokens are 0600, the rest 0644
+// (0755 for a script).
 const (
 	modePublic  fs.FileMode = 0o644
 	modePrivate fs.FileMode = 0o600
+	modeExec    fs.FileMode = 0o755
 )
 
 // String describes the file without its content.

@@ -120,6 +120,12 @@ func (p *ClusterPKI) controlPlaneFiles(fs FileSet, kc kubeconfigs) error {
 		PKIDir + "/sa.key", PKIDir + "/sa.pub"} {
 		fs[path] = all[path]
 	}
+	return p.controlPlaneCerts(fs, kc)
+}
+
+// controlPlaneCerts issues a control-plane node's serving and client
+// certificates and its kubeconfigs (kubelet's included).
+func (p *ClusterPKI) controlPlaneCerts(fs FileSet, kc kubeconfigs) error {
 	for _, l := range p.controlPlaneLeaves(kc.c, kc.n) {
 		cert, key, err := l.ca.issue(l.spec, kc.now)
 		if err != nil {

@@ -54,6 +54,9 @@ var nodeFiles = []rendered{
 	{"/etc/systemd/system/slipway-pod-routes.service", "pod-routes.service.tmpl", modePublic, false, false, ""},
 	{"/etc/sysctl.d/90-slipway-kubernetes.conf", "sysctl.conf.tmpl", modePublic, false, false, ""},
 	{"/etc/modules-load.d/slipway-kubernetes.conf", "modules-load.conf.tmpl", modePublic, false, false, ""},
+	{RenewScript, "renew.py.tmpl", modeExec, false, false, ""},
+	{"/etc/systemd/system/slipway-renew.service", "renew.service.tmpl", modePublic, false, false, ""},
+	{"/etc/systemd/system/slipway-renew.timer", "renew.timer.tmpl", modePublic, false, false, ""},
 	{"/etc/keepalived/keepalived.conf.in", "keepalived.conf.tmpl", modePrivate, true, true, ""},
 	{"/etc/systemd/system/keepalived.service.d/slipway.conf", "keepalived-dropin.conf.tmpl", modePublic, true, true, "keepalived.service"},
 }
@@ -122,12 +125,13 @@ type renderData struct {
 	SandboxImage      string
 	PreloadDir        string
 	ContainerdVersion string
+	Renew             renewPaths
 }
 
 func newRenderData(c Cluster, n Node) renderData {
 	d := renderData{Cluster: c, Node: n, IsControlPlane: n.Role == RoleControlPlane, APIServerPort: APIServerPort,
 		SandboxImage: SandboxImage, PreloadDir: PreloadDir, ContainerdVersion: ContainerdVersion,
-		VIP: c.VIP(), VRRP: newVRRP(c, n)}
+		VIP: c.VIP(), VRRP: newVRRP(c, n), Renew: renewData}
 	var initial, servers []string
 	for _, cp := range c.ControlPlane() {
 		initial = append(initial, fmt.Sprintf("%s=https://%s:2380", cp.Name, cp.IP))

@@ -32,6 +32,8 @@ func TestRenderGolden(t *testing.T) {
 				want := modePublic
 				if strings.HasPrefix(p, "/etc/keepalived/") {
 					want = modePrivate // the VRRP password
+				} else if p == RenewScript {
+					want = modeExec
 				}
 				assert.Equal(t, want, fs[p].Mode, p)
 			}
@@ -53,9 +55,10 @@ func TestRenderRoles(t *testing.T) {
 		assert.NotContains(t, w, "/etc/systemd/system/"+unit+".service")
 	}
 	assert.Equal(t, []string{"kubelet.service", "kube-proxy.service", "containerd.service",
-		"slipway-preload-images.service", "slipway-pod-routes.service"}, Units(threeCP(), Node{Role: RoleWorker}))
-	assert.Len(t, Units(threeCP(), Node{Role: RoleControlPlane}), 9)
-	assert.Equal(t, "keepalived.service", Units(threeVIP(), Node{Role: RoleControlPlane})[9])
+		"slipway-preload-images.service", "slipway-pod-routes.service", "slipway-renew.service", "slipway-renew.timer"},
+		Units(threeCP(), Node{Role: RoleWorker}))
+	assert.Len(t, Units(threeCP(), Node{Role: RoleControlPlane}), 11)
+	assert.Equal(t, "keepalived.service", Units(threeVIP(), Node{Role: RoleControlPlane})[11])
 	assert.NotContains(t, Units(threeVIP(), Node{Role: RoleWorker}), "keepalived.service")
 	assert.NotContains(t, Units(oneCP(), Node{Role: RoleControlPlane}), "keepalived.service", "one control plane is its own endpoint")
 	one, err := RenderNode(oneCP(), "r1-u05")

@@ -15,6 +15,9 @@ const (
 	// AgentSessionPhoneHome authenticates the installed OS's phone-home call
 	// (rendered into its cloud-init seed).
 	AgentSessionPhoneHome = "phone-home"
+	// AgentSessionRenew authenticates a cluster node's certificate renewal
+	// (rendered into its cloud-init seed; revoked by its next install).
+	AgentSessionRenew = "renew"
 )
 
 // AgentSession is a bearer credential bound to one machine: an agent's
