@@ -105,7 +105,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return err
 	}
-	jr, err := newJourney(cfg, db, bmcs.executor, clusters, log)
+	jr, err := newJourney(cfg, db, bmcs.executor, clusters, info.CAPEM, log)
 	if err != nil {
 		return err
 	}

@@ -16,12 +16,15 @@ type journeyParts struct {
 }
 
 // newJourney builds the service and the worker; executor is nil without BMCs.
-func newJourney(cfg config.Config, db *store.DB, executor journey.Executor, clusters journey.Clusters, log *slog.Logger) (journeyParts, error) {
+// caPEM is the API's CA: cluster nodes renew their certificates over the
+// API trusting it (none when the API is plain HTTP).
+func newJourney(cfg config.Config, db *store.DB, executor journey.Executor, clusters journey.Clusters, caPEM []byte,
+	log *slog.Logger) (journeyParts, error) {
 	n := cfg.Netboot.WithDefaults(cfg.DataDir)
 	svc, err := journey.New(journey.Config{
 		SessionTTL: cfg.Agent.SessionTTL.D(), PhoneHomeTTL: cfg.Agent.PhoneHomeTTL.D(),
 		BootURL: n.AdvertiseURL, BootPort: portOfListen(n.HTTPListen), SSHKeys: cfg.Agent.SSHAuthorizedKeys,
-		Clusters: clusters,
+		Clusters: clusters, CAPEM: caPEM,
 	}, db, log.With("component", "agent"))
 	if err != nil {
 		return journeyParts{}, err

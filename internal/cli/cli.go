@@ -88,6 +88,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.createCommand(),
 		a.fleetCommand(),
 		a.kubeconfigCommand(),
+		a.renewCommand(),
 		a.versionCommand(),
 	)
 	root.AddCommand(a.bmcCommands()...)

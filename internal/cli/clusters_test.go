@@ -163,6 +163,17 @@ func TestClusterCommands(t *testing.T) {
 		assert.Contains(t, r.stderr, "error: ")
 	})
 
+	t.Run("renew", func(t *testing.T) {
+		r := ta.run(t, "", "renew", "cluster", "edge-1")
+		require.NoError(t, r.err, r.stderr)
+		assert.Regexp(t, `^renewal of cluster edge-1 requested at \S+: each node fetches its new certificates within the hour`, r.stdout)
+		r = ta.run(t, "", "renew", "cluster", "nope")
+		assert.Contains(t, r.stderr, "error: ")
+		assert.Contains(t, r.stderr, "nope")
+		r = ta.run(t, "", "renew", "machine", "r1-u05")
+		assert.Contains(t, r.stderr, "only clusters have certificates to renew")
+	})
+
 	t.Run("create credentials from a kubeconfig", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "mgr.kubeconfig")
 		r := ta.run(t, "", "kubeconfig", "cluster", "edge-1", "-o", file)

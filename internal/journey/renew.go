@@ -48,13 +48,13 @@ func (s *Service) renewFiles(tx *store.Tx, r Request, name, cluster string, d *c
 // Renew answers a cluster node's renewal script: the renew token names the
 // machine, the cluster controller decides (nil: nothing is due). A token
 // that is not a live renew token is 401; a machine that may not renew
-// (failed, no longer a member) is 403.
-func (s *Service) Renew(ctx context.Context, token string, req fleet.RenewRequest) (*fleet.Renewal, error) {
+// (failed, no longer a member) is 403. It returns the token's machine.
+func (s *Service) Renew(ctx context.Context, token string, req fleet.RenewRequest) (string, *fleet.Renewal, error) {
 	if !strings.HasPrefix(token, RenewPrefix) || len(token) > 128 {
-		return nil, refuse(http.StatusUnauthorized, "Authorization", "not a renew token (%s...)", RenewPrefix)
+		return "", nil, refuse(http.StatusUnauthorized, "Authorization", "not a renew token (%s...)", RenewPrefix)
 	}
 	if s.cfg.Clusters == nil {
-		return nil, refuse(http.StatusServiceUnavailable, "", "this appliance does not build clusters")
+		return "", nil, refuse(http.StatusServiceUnavailable, "", "this appliance does not build clusters")
 	}
 	var out *fleet.Renewal
 	var machine string
@@ -74,10 +74,10 @@ func (s *Service) Renew(ctx context.Context, token string, req fleet.RenewReques
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return machine, nil, err
 	}
 	if out != nil {
 		s.log.Info("renewed a node's certificates", "machine", machine, "serial", out.Serial, "why", out.Why, "files", len(out.Files))
 	}
-	return out, nil
+	return machine, out, nil
 }

@@ -45,28 +45,29 @@ func TestClusterRenew(t *testing.T) {
 	require.Len(t, live, 1)
 	assert.Greater(t, live[0].ExpiresAt.Sub(live[0].CreatedAt), kube.CertValidity, "outlives the certificates it renews")
 
-	r, err := f.svc.Renew(t.Context(), token, fleet.RenewRequest{})
+	name, r, err := f.svc.Renew(t.Context(), token, fleet.RenewRequest{})
 	require.NoError(t, err)
+	assert.Equal(t, "r1-u05", name)
 	assert.Nil(t, r, "joining, holding the install's set: nothing is due")
-	r, err = f.svc.Renew(t.Context(), token, fleet.RenewRequest{Serial: 7})
+	_, r, err = f.svc.Renew(t.Context(), token, fleet.RenewRequest{Serial: 7})
 	require.NoError(t, err)
 	require.NotNil(t, r, "a set the appliance did not issue last is replaced")
 	assert.Equal(t, 8, r.Serial)
 
 	for _, bad := range []string{"", "slwr_nope", "slwp_" + token[5:]} {
-		_, err := f.svc.Renew(t.Context(), bad, fleet.RenewRequest{})
+		_, _, err := f.svc.Renew(t.Context(), bad, fleet.RenewRequest{})
 		assert.Equal(t, http.StatusUnauthorized, status(err), "%q: %v", bad, err)
 	}
 
 	f.to(t, "r1-u05", machine.Fail)
-	_, err = f.svc.Renew(t.Context(), token, fleet.RenewRequest{})
+	_, _, err = f.svc.Renew(t.Context(), token, fleet.RenewRequest{})
 	assert.Equal(t, http.StatusForbidden, status(err), "%v", err)
 	assert.ErrorContains(t, err, "is failed")
 
 	f.to(t, "r1-u05", machine.Deprovision)
 	f.to(t, "r1-u05", machine.Inspected)
 	f.installed(t, "r1-u05")
-	_, err = f.svc.Renew(t.Context(), token, fleet.RenewRequest{})
+	_, _, err = f.svc.Renew(t.Context(), token, fleet.RenewRequest{})
 	assert.Equal(t, http.StatusUnauthorized, status(err), "a new install revokes the old token: %v", err)
 }
 
@@ -81,6 +82,6 @@ func TestRenewWithoutCA(t *testing.T) {
 	assert.Empty(t, f.sessions(t, "r1-u06", store.AgentSessionRenew))
 
 	plain := clusterFixture(t, false)
-	_, err := plain.svc.Renew(t.Context(), RenewPrefix+"x", fleet.RenewRequest{})
+	_, _, err := plain.svc.Renew(t.Context(), RenewPrefix+"x", fleet.RenewRequest{})
 	assert.Equal(t, http.StatusServiceUnavailable, status(err))
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 
@@ -10,7 +11,9 @@ import (
 
 	"github.com/slipway-dev/slipway/internal/agent"
 	"github.com/slipway-dev/slipway/internal/api"
+	"github.com/slipway-dev/slipway/internal/fleet"
 	"github.com/slipway-dev/slipway/internal/journey"
+	"github.com/slipway-dev/slipway/internal/kube"
 )
 
 // Agent answers the netboot agent (journey.Service implements it). Its
@@ -20,6 +23,9 @@ type Agent interface {
 	Inventory(ctx context.Context, r journey.Request, session string, inv agent.Inventory) (agent.Task, error)
 	Progress(ctx context.Context, session string, p agent.Progress) error
 	Result(ctx context.Context, session string, res agent.Result) (agent.Task, error)
+	// Renew answers a cluster node's certificate renewal (its renew token
+	// names the machine, returned; nil: nothing is due).
+	Renew(ctx context.Context, token string, req fleet.RenewRequest) (string, *fleet.Renewal, error)
 }
 
 // WithAgent serves the agent endpoints (agent.Path*): reachable without an
@@ -36,6 +42,7 @@ func (s *Server) agentRoutes() []route {
 		{post, agent.PathInventory, "", s.agentInventory},
 		{post, agent.PathProgress, "", s.agentProgress},
 		{post, agent.PathResult, "", s.agentResult},
+		{post, kube.RenewAPIPath, "", s.agentRenew},
 	}
 }
 
@@ -121,6 +128,34 @@ func (s *Server) agentResult(c echo.Context) error {
 		return agentError(err)
 	}
 	return writeJSON(c, http.StatusOK, task)
+}
+
+// agentRenew answers a cluster node's renewal script (the renew token, not
+// an API token, authenticates it): 200 with the node's new set, 204 when
+// nothing is due. Only a renewal is an audit row (naming the machine); the
+// token is never logged.
+func (s *Server) agentRenew(c echo.Context) error {
+	agentRequest(c)
+	token, ok := bearer(c.Request())
+	if !ok {
+		return unauthorized(c, "a renew token is required (Authorization: Bearer "+journey.RenewPrefix+"...)")
+	}
+	var req fleet.RenewRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	machine, renewal, err := s.agent.Renew(c.Request().Context(), token, req)
+	if machine != "" {
+		setTarget(c, machine)
+	}
+	if err != nil {
+		return agentError(err)
+	}
+	if renewal == nil {
+		return c.NoContent(http.StatusNoContent)
+	}
+	SetResult(c, fmt.Sprintf("certificates of %s renewed (set %d: %s)", machine, renewal.Serial, renewal.Why))
+	return writeJSON(c, http.StatusOK, renewal)
 }
 
 // agentError maps a journey refusal to its status and field.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slipway-dev/slipway/internal/agent"
 	"github.com/slipway-dev/slipway/internal/api"
+	"github.com/slipway-dev/slipway/internal/kube"
 	"github.com/slipway-dev/slipway/internal/store"
 )
 
@@ -33,8 +34,10 @@ func (s *Server) audit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		err := next(c)
 		// progress reports arrive every second per installing machine:
-		// they are events on its timeline, not audit rows
-		if mutating(c.Request().Method) && c.Path() != agent.PathProgress {
+		// they are events on its timeline, not audit rows; neither is a
+		// node's hourly renewal check that found nothing due (204)
+		if mutating(c.Request().Method) && c.Path() != agent.PathProgress &&
+			(c.Path() != kube.RenewAPIPath || c.Response().Status != http.StatusNoContent) {
 			s.writeAudit(c, err)
 		}
 		return err

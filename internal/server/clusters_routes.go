@@ -30,6 +30,7 @@ func (s *Server) clusterRoutes() []route {
 		{get, v1 + "/clusters/:name", auth.Viewer, s.getCluster},
 		{get, v1 + "/clusters/:name/status", auth.Viewer, s.getClusterStatus},
 		{post, v1 + "/clusters/:name/kubeconfig", auth.Admin, s.postKubeconfig},
+		{post, v1 + "/clusters/:name/renew", auth.Operator, s.postRenew},
 		{del, v1 + "/clusters/:name", auth.Operator, s.deleteObject(inventory.KindCluster)},
 		{get, v1 + "/fleet", auth.Viewer, s.getFleet},
 	}
@@ -118,6 +119,27 @@ func (s *Server) postKubeconfig(c echo.Context) error {
 	}
 	SetResult(c, fmt.Sprintf("cluster-admin kubeconfig of %s issued to %s for %s", name, user, ttl))
 	return writeJSON(c, http.StatusOK, api.KubeconfigResponse{Kubeconfig: string(kc), ExpiresAt: now.Add(ttl).UTC()})
+}
+
+// postRenew asks for every node's certificates of the cluster to be
+// renewed: each node's renewal service fetches its new set within the hour.
+func (s *Server) postRenew(c echo.Context) error {
+	name := c.Param("name")
+	if s.clusters == nil {
+		return &httpError{status: http.StatusServiceUnavailable, body: api.Error{Message: "this appliance runs no cluster controller"}}
+	}
+	at, err := s.clusters.Renew(c.Request().Context(), name, actorOf(c))
+	switch {
+	case errors.Is(err, fleet.ErrNotReady):
+		return &httpError{status: http.StatusConflict, body: api.Error{Message: err.Error()}}
+	case errors.Is(err, store.ErrNotFound):
+		return err // names the cluster
+	case err != nil:
+		return fmt.Errorf("cluster %s: renew: %w", name, err)
+	}
+	msg := fmt.Sprintf("renewal of cluster %s's certificates requested: each node fetches its new set within the hour and restarts its components", name)
+	SetResult(c, msg)
+	return writeJSON(c, http.StatusAccepted, api.RenewResponse{Cluster: name, RequestedAt: at, Message: msg})
 }
 
 // kubeconfigTTL reads the request's ttl (an empty body or ttl means
