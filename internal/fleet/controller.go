@@ -25,6 +25,9 @@ const (
 	// applianceCertTTL is the life of the appliance's own client
 	// certificate on a cluster (kept in memory, reissued at half-life).
 	applianceCertTTL = 24 * time.Hour
+	// parallelReconciles bounds how many clusters one Reconcile looks at
+	// at once.
+	parallelReconciles = 8
 )
 
 // Config configures the controller.
@@ -156,12 +159,27 @@ func (c *Controller) Reconcile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
+	// Clusters are looked at in parallel (bounded): one whose API does not
+	// answer costs its probe's timeout, not everyone's.
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, parallelReconciles)
+	)
 	for _, name := range names {
-		if err := c.reconcile(ctx, name); err != nil {
-			errs = append(errs, fmt.Errorf("cluster %s: %w", name, err))
-		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := c.reconcile(ctx, name); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("cluster %s: %w", name, err))
+				mu.Unlock()
+			}
+		}()
 	}
+	wg.Wait()
 	for _, r := range orphans {
 		if err := c.forget(ctx, r); err != nil {
 			errs = append(errs, fmt.Errorf("cluster %s: %w", r.Name, err))
