@@ -47,7 +47,7 @@ export PATH := $(BIN):$(PATH)
 # Kubernetes and containerd binaries (issue 10, in progress): make images-kube, make test-kube.
 -include images/kube.mk
 
-.PHONY: web terraform provider tfdocs tfdocs-check tidy-check build run test deps tools fmt-check vet lint unit e2e e2e-netboot e2e-rack e2e-full e2e-k8s bench-journey bench bench-api clean run-site
+.PHONY: web terraform provider tfdocs tfdocs-check tidy-check build run test deps tools fmt-check vet lint unit e2e e2e-netboot e2e-rack e2e-full e2e-k8s bench-journey bench bench-api clean run-site run-cluster
 
 ## build: the slipway binary into .cache/bin, terraform $(TERRAFORM_VERSION) and the provider mirror
 build: web terraform provider
@@ -76,6 +76,17 @@ run: build images-agent images-tiny
 	$(GO) build -o $(BIN)/virtualrack ./test/rack/cmd/virtualrack
 	exec $(BIN)/virtualrack -slipway $(BIN)/slipway -rackvm $(BIN)/rackvm -dir $(CACHE)/rack -listen $(RUN_LISTEN) \
 	  -agent-dir $(CACHE)/images/agent -image-dir $(CACHE)/images/os -image tiny
+
+## run-cluster: the virtual rack with the Debian node image and machines big enough for Kubernetes; then
+## `slipway apply -f deploy/examples/rack-cluster/ && slipway provision r1-u05 r1-u06` (root)
+run-cluster: build images-agent images-debian images-kube
+	@[ "$$(id -u)" = 0 ] || { echo "make run-cluster starts a virtual rack (network namespace, taps, QEMU): run it as root"; exit 1; }
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="iproute2 qemu-system-x86 ovmf ipxe openipmi ipmitool"
+	$(GO) build -o $(BIN)/rackvm ./test/rack/cmd/rackvm
+	$(GO) build -o $(BIN)/virtualrack ./test/rack/cmd/virtualrack
+	exec $(BIN)/virtualrack -slipway $(BIN)/slipway -rackvm $(BIN)/rackvm -dir $(CACHE)/rack -listen $(RUN_LISTEN) \
+	  -agent-dir $(CACHE)/images/agent -image-dir $(CACHE)/images/os -image debian -kube-artifacts $(CACHE) \
+	  -machines r1-u05=bios,r1-u06=bios -disk-gib 8 -memory-mib 3072
 
 ## run-site: without a virtual rack (no root needed): serve on $(RUN_LISTEN) with the example site
 ## (deploy/examples/site) applied and the appliance-run Terraform site r2 declared (Ctrl-C stops)

@@ -74,3 +74,16 @@ func TestMachineAt(t *testing.T) {
 	assert.Equal(t, "198.18.0.110", m.IP())
 	assert.Equal(t, "tap-u10", m.Tap())
 }
+
+// TestClusterExampleValidates: the cluster example of `make run-cluster`
+// validates together with the rack's inventory.
+func TestClusterExampleValidates(t *testing.T) {
+	files, err := inventory.ReadPaths([]string{filepath.Join(RepoRoot(), "deploy", "examples", "rack-cluster")})
+	require.NoError(t, err)
+	objs, err := inventory.DecodeFiles(files)
+	require.NoError(t, err)
+	rack, err := inventory.Decode("rack.yaml", []byte(Inventory(DefaultMachines(), nil)))
+	require.NoError(t, err)
+	assert.Empty(t, inventory.Validate(append(rack, objs...), nil))
+	assert.Len(t, objs, 2)
+}

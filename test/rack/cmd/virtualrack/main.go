@@ -53,6 +53,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cfg.AgentDir, "agent-dir", ".cache/images/agent", "the agent's vmlinuz and initrd")
 	fs.StringVar(&o.cfg.APIListen, "listen", "127.0.0.1:8443", "host address forwarded to the appliance's API and UI")
 	fs.StringVar(&o.cfg.LogLevel, "log-level", "info", "the appliance's log level")
+	fs.StringVar(&o.cfg.KubeArtifacts, "kube-artifacts", ".cache", "the Kubernetes and containerd binaries (make images-kube) clusters are built from")
 	fs.StringVar(&o.machines, "machines", "r1-u05=bios,r1-u06=uefi", "machines as NAME=FIRMWARE (name r1-uNN: NN is the rack unit)")
 	fs.StringVar(&o.image, "image", "tiny", "the OS image every machine installs (IMAGE-DIR/NAME.raw.zst; empty: none)")
 	fs.StringVar(&o.imageDir, "image-dir", ".cache/images/os", "where the OS images were built")
@@ -66,7 +67,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, err
 	}
 	o.cfg.Machines = ms
-	for _, p := range []*string{&o.cfg.Slipway, &o.cfg.Dir, &o.cfg.AgentDir, &o.cfg.RackVM} {
+	for _, p := range []*string{&o.cfg.Slipway, &o.cfg.Dir, &o.cfg.AgentDir, &o.cfg.RackVM, &o.cfg.KubeArtifacts} {
 		if *p != "" {
 			if *p, err = filepath.Abs(*p); err != nil {
 				return o, err
