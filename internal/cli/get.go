@@ -110,16 +110,41 @@ func (a *app) getMachines(ctx context.Context, c *api.Client, name string, f get
 		_, err := io.WriteString(a.env.Stderr, "No machines found.\n")
 		return err
 	}
-	return printResult(a.env.Stdout, f.output, items, name != "", a.machineTable)
+	members := map[string]string{}
+	if f.output == formatTable {
+		members = clusterMembers(ctx, c)
+	}
+	return printResult(a.env.Stdout, f.output, items, name != "", func(w io.Writer, ms []api.Machine) {
+		a.machineTable(w, ms, members)
+	})
 }
 
-func (a *app) machineTable(w io.Writer, ms []api.Machine) {
+// clusterMembers maps each machine a cluster lists (by name, selector or
+// its spec.cluster, as the appliance decides) to that cluster; empty when
+// the clusters cannot be read.
+func clusterMembers(ctx context.Context, c *api.Client) map[string]string {
+	out := map[string]string{}
+	list, err := c.Clusters(ctx)
+	if err != nil {
+		return out
+	}
+	for _, cl := range list.Items {
+		for _, n := range cl.Status.Nodes {
+			out[n.Name] = cl.Name
+		}
+	}
+	return out
+}
+
+func (a *app) machineTable(w io.Writer, ms []api.Machine, members map[string]string) {
 	now := a.env.Now()
 	row(w, "NAME", "STATE", "POWER", "MAC", "BMC", "CLUSTER", "AGE")
 	for _, m := range ms {
-		bmc, cluster := "", ""
+		bmc, cluster := "", members[m.Name]
 		if m.Spec != nil {
-			cluster = m.Spec.Cluster
+			if cluster == "" {
+				cluster = m.Spec.Cluster
+			}
 			if m.Spec.BMC != nil {
 				bmc = m.Spec.BMC.Address
 			}
