@@ -85,19 +85,11 @@ func (p *ClusterPKI) controlPlaneLeaves(c Cluster, n Node) []leaf {
 //     before that API is up);
 //   - a worker: bootstrap-kubelet.conf carrying token (kubelet TLS bootstrap).
 func (p *ClusterPKI) NodeFiles(c Cluster, nodeName string, token BootstrapToken, now time.Time) (FileSet, error) {
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	n, err := c.Node(nodeName)
+	fs, kc, err := p.everyNode(c, nodeName, now)
 	if err != nil {
 		return nil, err
 	}
-	fs := FileSet{}
-	fs.add(PKIDir+"/ca.crt", certPEM(p.CA.Cert), modePublic)
-	kc := kubeconfigs{pki: p, c: c, n: n, now: now}
-	if err := kc.client(fs, "kube-proxy.conf", c.Endpoint, certSpec{cn: userKubeProxy, usages: clientAuth}); err != nil {
-		return nil, err
-	}
+	n := kc.n
 	if n.Role == RoleWorker {
 		if err := token.Validate(now); err != nil {
 			return nil, fmt.Errorf("node %s: bootstrap token: %w", n.Name, err)
@@ -153,4 +145,24 @@ func (p *ClusterPKI) controlPlaneCerts(fs FileSet, kc kubeconfigs) error {
 		}
 	}
 	return kc.kubelet(fs)
+}
+
+// everyNode starts the files of node nodeName of c with what every node
+// has (the cluster CA's certificate and kube-proxy's kubeconfig), for
+// NodeFiles (the install) and NodeCerts (a renewal).
+func (p *ClusterPKI) everyNode(c Cluster, nodeName string, now time.Time) (FileSet, kubeconfigs, error) {
+	if err := c.Validate(); err != nil {
+		return nil, kubeconfigs{}, err
+	}
+	n, err := c.Node(nodeName)
+	if err != nil {
+		return nil, kubeconfigs{}, err
+	}
+	fs := FileSet{}
+	fs.add(PKIDir+"/ca.crt", certPEM(p.CA.Cert), modePublic)
+	kc := kubeconfigs{pki: p, c: c, n: n, now: now}
+	if err := kc.client(fs, "kube-proxy.conf", c.Endpoint, certSpec{cn: userKubeProxy, usages: clientAuth}); err != nil {
+		return nil, kubeconfigs{}, err
+	}
+	return fs, kc, nil
 }

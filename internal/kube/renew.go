@@ -36,19 +36,11 @@ var renewData = renewPaths{Script: RenewScript, TokenFile: RenewTokenFile, CAFil
 // It never carries a CA or service-account key, nor a bootstrap token: the
 // install's seed has those that a node keeps.
 func (p *ClusterPKI) NodeCerts(c Cluster, nodeName string, now time.Time) (FileSet, error) {
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	n, err := c.Node(nodeName)
+	fs, kc, err := p.everyNode(c, nodeName, now)
 	if err != nil {
 		return nil, err
 	}
-	fs := FileSet{}
-	fs.add(PKIDir+"/ca.crt", certPEM(p.CA.Cert), modePublic)
-	kc := kubeconfigs{pki: p, c: c, n: n, now: now}
-	if err := kc.client(fs, "kube-proxy.conf", c.Endpoint, certSpec{cn: userKubeProxy, usages: clientAuth}); err != nil {
-		return nil, err
-	}
+	n := kc.n
 	if n.Role == RoleWorker {
 		if err := kc.kubelet(fs); err != nil {
 			return nil, fmt.Errorf("node %s: %w", n.Name, err)
