@@ -284,8 +284,13 @@ func renewal(t *testing.T, ctx context.Context, r *rack.Rack, cs kubernetes.Inte
 	before := servingSerial(t, r, addr)
 	_, err := r.CLI(ctx, "renew", "cluster", "edge-1")
 	require.NoError(t, err)
-	out := nodeShell(ctx, r, key, cp.IP(), "systemctl start slipway-renew.service && journalctl --no-pager -n 20 -u slipway-renew.service")
-	t.Logf("slipway-renew on %s:\n%s", cp.Name, out)
+	// --no-block: the renewal restarts etcd and the control plane, which
+	// takes longer than an SSH session should wait under TCG.
+	out := nodeShell(ctx, r, key, cp.IP(), "systemctl start --no-block slipway-renew.service")
+	t.Logf("slipway-renew started on %s: %s", cp.Name, out)
+	t.Cleanup(func() {
+		t.Logf("slipway-renew on %s:\n%s", cp.Name, nodeShell(context.Background(), r, key, cp.IP(), "journalctl --no-pager -n 20 -u slipway-renew.service"))
+	})
 	require.Eventually(t, func() bool {
 		s, err := trySerial(r, addr)
 		return err == nil && s != before
