@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 // own CA signed (the node trusts that CA only): it answers a renewal with
 // status, and records what the script sent.
 type renewServer struct {
+	mu     sync.Mutex // the handler runs on the server's goroutines
 	srv    *httptest.Server
 	caPEM  []byte
 	status int
@@ -43,6 +45,8 @@ func newRenewServer(t *testing.T) *renewServer {
 	require.NoError(t, err)
 	rs := &renewServer{caPEM: certPEM(ca.Cert), status: http.StatusNoContent}
 	rs.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rs.mu.Lock()
+		defer rs.mu.Unlock()
 		rs.got.auth, rs.got.path = r.Header.Get("Authorization"), r.URL.Path
 		body, _ := io.ReadAll(r.Body)
 		_ = json.Unmarshal(body, &rs.got.req)
@@ -59,6 +63,20 @@ func newRenewServer(t *testing.T) *renewServer {
 	rs.srv.StartTLS()
 	t.Cleanup(rs.srv.Close)
 	return rs
+}
+
+// answer sets what the server answers next.
+func (rs *renewServer) answer(status int, body any) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.status, rs.body = status, body
+}
+
+// received is what the script sent last.
+func (rs *renewServer) received() (auth, path string, req map[string]any) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return rs.got.auth, rs.got.path, rs.got.req
 }
 
 // node is a node's root in a temporary directory with the renewal script
@@ -117,18 +135,19 @@ func TestRenewScript(t *testing.T) {
 	out, err := n.run(t)
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "nothing is due")
-	assert.Equal(t, "Bearer slwr_secret", rs.got.auth)
-	assert.Equal(t, RenewAPIPath, rs.got.path)
-	assert.Equal(t, map[string]any{"serial": 0.0}, rs.got.req, "a node without a renewed set holds its install's (0)")
+	auth, path, req := rs.received()
+	assert.Equal(t, "Bearer slwr_secret", auth)
+	assert.Equal(t, RenewAPIPath, path)
+	assert.Equal(t, map[string]any{"serial": 0.0}, req, "a node without a renewed set holds its install's (0)")
 	assert.NoFileExists(t, n.calls, "nothing restarted")
 
 	b64 := base64.StdEncoding.EncodeToString
-	rs.status, rs.body = http.StatusOK, map[string]any{"serial": 3, "restart": []string{"kubelet.service", "kube-proxy.service"},
+	rs.answer(http.StatusOK, map[string]any{"serial": 3, "restart": []string{"kubelet.service", "kube-proxy.service"},
 		"files": []map[string]string{
 			{"path": KubeDir + "/kubelet.conf", "mode": "0600", "data": b64([]byte("kubeconfig\n"))},
 			{"path": PKIDir + "/ca.crt", "mode": "0644", "data": b64([]byte("ca\n"))},
 			{"path": RenewSerialFile, "mode": "0644", "data": b64([]byte("3\n"))},
-		}}
+		}})
 	n.write(t, KubeDir+"/kubelet.conf", []byte("old\n"))
 	out, err = n.run(t)
 	require.NoError(t, err, out)
@@ -148,10 +167,11 @@ func TestRenewScript(t *testing.T) {
 	leftovers, _ := filepath.Glob(filepath.Join(n.root, KubeDir, "*.slipway-renew.*"))
 	assert.Empty(t, leftovers, "no temporary file left behind")
 
-	rs.body, rs.status = nil, http.StatusNoContent
+	rs.answer(http.StatusNoContent, nil)
 	_, err = n.run(t)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"serial": 3.0}, rs.got.req, "the next run says which set it holds")
+	_, _, req = rs.received()
+	assert.Equal(t, map[string]any{"serial": 3.0}, req, "the next run says which set it holds")
 }
 
 // TestRenewScriptRefusals: a refusal, a server the CA did not sign and a
@@ -174,7 +194,7 @@ func TestRenewScriptRefusals(t *testing.T) {
 			"files": []map[string]string{{"path": "/etc/../../escape", "mode": "0644", "data": ""}}}, "refusing path"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			rs.status, rs.body = tt.status, tt.body
+			rs.answer(tt.status, tt.body)
 			n := newNode(t, rs, tt.caPEM)
 			out, err := n.run(t)
 			require.Error(t, err, out)
