@@ -163,7 +163,7 @@ func TestRenewScript(t *testing.T) {
 	}
 	calls, err := os.ReadFile(n.calls)
 	require.NoError(t, err)
-	assert.Equal(t, "restart kubelet.service kube-proxy.service\n", string(calls))
+	assert.Equal(t, "restart kubelet.service\nrestart kube-proxy.service\n", string(calls), "one at a time, in order")
 	leftovers, _ := filepath.Glob(filepath.Join(n.root, KubeDir, "*.slipway-renew.*"))
 	assert.Empty(t, leftovers, "no temporary file left behind")
 

@@ -51,7 +51,8 @@ func TestRenewScriptAgainstAPI(t *testing.T) {
 	}
 	run := func() string {
 		cmd := exec.Command("python3", script, "--root", root)
-		cmd.Env = append(os.Environ(), "SLIPWAY_RENEW_SYSTEMCTL="+systemctl)
+		// No apiserver listens here: kubelet's restart waits for it 1 s, not 300.
+		cmd.Env = append(os.Environ(), "SLIPWAY_RENEW_SYSTEMCTL="+systemctl, "SLIPWAY_RENEW_APISERVER_WAIT=1")
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "%s", out)
 		return string(out)
@@ -64,7 +65,9 @@ func TestRenewScriptAgainstAPI(t *testing.T) {
 	assert.Equal(t, "4\n", string(serial))
 	restarted, err := os.ReadFile(calls)
 	require.NoError(t, err)
-	assert.Equal(t, "restart etcd.service kube-apiserver.service kube-controller-manager.service kube-scheduler.service kubelet.service kube-proxy.service\n", string(restarted))
+	assert.Equal(t, "restart etcd.service\nrestart kube-apiserver.service\nrestart kube-controller-manager.service\n"+
+		"restart kube-scheduler.service\nrestart kubelet.service\nrestart kube-proxy.service\n", string(restarted),
+		"one at a time, in order (kubelet once the local apiserver answers)")
 	key, err := os.Stat(filepath.Join(root, kube.PKIDir, "apiserver.key"))
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), key.Mode().Perm())

@@ -309,7 +309,7 @@ func renewal(t *testing.T, ctx context.Context, r *rack.Rack, cs kubernetes.Inte
 			}
 		}
 		return true
-	}, 3*time.Minute, 2*time.Second, "the cluster is not Ready after the renewal")
+	}, 5*time.Minute, 2*time.Second, "the cluster is not Ready after the renewal")
 	t.Logf("renewal: kube-apiserver's serving certificate %s → %s, both Nodes Ready", before, servingSerial(t, r, addr))
 }
 
