@@ -206,7 +206,7 @@ bench-journey: deps build images-agent images-tiny
 	SLIPWAY_VM=1 SLIPWAY_BIN=$(BIN)/slipway $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./test/bench/journey/...
 
 ## test: everything CI runs
-test: deps tools tidy-check fmt-check vet lint unit e2e e2e-netboot e2e-rack tfdocs-check
+test: deps tools tidy-check fmt-check vet lint unit e2e e2e-netboot e2e-rack e2e-k8s tfdocs-check
 	@echo "all tests passed"
 
 ## bench: performance figures printed side by side (see test/bench/README.md)
