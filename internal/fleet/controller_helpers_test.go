@@ -2,10 +2,9 @@ package fleet
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
+	"github.com/slipway-dev/slipway/internal/kube/kubetest"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,36 +23,8 @@ import (
 // testVersion is the Kubernetes version the fake artifacts carry.
 const testVersion = "v1.37.2"
 
-// fakeArtifacts writes an artifacts directory in images/kube's layout
-// (kube/VERSION and containerd/VERSION, each with a manifest.json) whose
-// manifests name tiny files. kube.LoadArtifacts checks only that each
-// binary is named and has its recorded size (digests are checked when
-// serving), so this is enough for the controller to accept the version
-// without 500 MB of real binaries.
-func fakeArtifacts(t testing.TB) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, c := range []struct {
-		component, version string
-		names              []string
-	}{
-		{"kube", testVersion, kube.KubeBinaries},
-		{"containerd", kube.ContainerdVersion, kube.ContainerdBinaries},
-	} {
-		d := filepath.Join(dir, c.component, c.version)
-		require.NoError(t, os.MkdirAll(d, 0o755))
-		var bins []kube.Artifact
-		for _, n := range c.names {
-			body := []byte("fake " + n + "\n")
-			require.NoError(t, os.WriteFile(filepath.Join(d, n), body, 0o755))
-			bins = append(bins, kube.Artifact{Name: n, SHA256: "00", Size: int64(len(body))})
-		}
-		m, err := json.Marshal(map[string]any{"version": c.version, "binaries": bins})
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(d, "manifest.json"), m, 0o644))
-	}
-	return dir
-}
+// fakeArtifacts is a fake artifacts cache supporting testVersion only.
+func fakeArtifacts(t testing.TB) string { return kubetest.FakeArtifacts(t, testVersion) }
 
 // testClock is the controller's clock: real time plus an offset the test
 // moves forward (the store's clock, which dates machine states, stays real).

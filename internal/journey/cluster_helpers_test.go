@@ -3,8 +3,8 @@ package journey
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"flag"
+	"github.com/slipway-dev/slipway/internal/kube/kubetest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,31 +72,8 @@ spec:
 var macs = map[string]string{"r1-u05": "52:54:00:77:01:05", "r1-u06": "52:54:00:77:01:06",
 	"r1-u07": "52:54:00:77:01:07", "r1-u08": "52:54:00:77:01:08", "m1": "52:54:00:77:00:05"}
 
-// fakeArtifacts writes fake artifacts in images/kube's cache layout:
-// kube/v1.37.2 and containerd/<kube.ContainerdVersion>, each a manifest.json
-// naming tiny files. kube.LoadArtifacts checks only names and sizes, so the
-// controller supports v1.37.2 without the real binaries (and nothing else).
-func fakeArtifacts(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, c := range []struct {
-		component, version string
-		names              []string
-	}{{"kube", "v1.37.2", kube.KubeBinaries}, {"containerd", kube.ContainerdVersion, kube.ContainerdBinaries}} {
-		d := filepath.Join(dir, c.component, c.version)
-		require.NoError(t, os.MkdirAll(d, 0o755))
-		var bins []kube.Artifact
-		for _, n := range c.names {
-			body := []byte("fake " + n + "\n")
-			require.NoError(t, os.WriteFile(filepath.Join(d, n), body, 0o755))
-			bins = append(bins, kube.Artifact{Name: n, SHA256: "00", Size: int64(len(body))})
-		}
-		m, err := json.Marshal(map[string]any{"version": c.version, "binaries": bins})
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(d, "manifest.json"), m, 0o644))
-	}
-	return dir
-}
+// fakeArtifacts is a fake artifacts cache supporting v1.37.2 only.
+func fakeArtifacts(t *testing.T) string { return kubetest.FakeArtifacts(t, "v1.37.2") }
 
 // clusterFixture is the site plus clusterSite, served by a service whose
 // Clusters is a real fleet controller (clusters: false leaves it nil).

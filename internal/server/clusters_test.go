@@ -5,9 +5,8 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"github.com/slipway-dev/slipway/internal/kube/kubetest"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,33 +18,12 @@ import (
 	"github.com/slipway-dev/slipway/internal/api"
 	"github.com/slipway-dev/slipway/internal/auth"
 	"github.com/slipway-dev/slipway/internal/fleet"
-	"github.com/slipway-dev/slipway/internal/kube"
 	"github.com/slipway-dev/slipway/internal/secret"
 	"github.com/slipway-dev/slipway/internal/store"
 )
 
-// fakeArtifacts is an artifacts cache whose manifests name every binary a
-// node needs (one byte each): enough for the controller to accept v1.37.2.
-func fakeArtifacts(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, c := range []struct {
-		component, version string
-		names              []string
-	}{{"kube", "v1.37.2", kube.KubeBinaries}, {"containerd", kube.ContainerdVersion, kube.ContainerdBinaries}} {
-		d := filepath.Join(dir, c.component, c.version)
-		require.NoError(t, os.MkdirAll(d, 0o755))
-		var bins []kube.Artifact
-		for _, n := range c.names {
-			require.NoError(t, os.WriteFile(filepath.Join(d, n), []byte{0}, 0o755))
-			bins = append(bins, kube.Artifact{Name: n, Size: 1})
-		}
-		b, err := json.Marshal(map[string]any{"version": c.version, "binaries": bins})
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(d, "manifest.json"), b, 0o644))
-	}
-	return dir
-}
+// fakeArtifacts is a fake artifacts cache supporting v1.37.2 only.
+func fakeArtifacts(t *testing.T) string { return kubetest.FakeArtifacts(t, "v1.37.2") }
 
 // clusterHarness is a server with the real cluster controller and:
 // cluster edge-1 (control plane cp1, in fleet edge, no record yet), lab
